@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod path;
+pub mod schema;
 
 pub use error::{ErrorResponse, ScimError, ScimType};
 pub use path::AttrPath;
