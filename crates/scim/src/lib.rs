@@ -6,6 +6,7 @@
 pub mod error;
 pub mod path;
 pub mod schema;
+pub mod validate;
 
 pub use error::{ErrorResponse, ScimError, ScimType};
 pub use path::AttrPath;
