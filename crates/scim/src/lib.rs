@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod path;
+pub mod projection;
 pub mod schema;
 pub mod validate;
 
