@@ -405,4 +405,23 @@ mod tests {
         let e = Projection::from_params(Some("user name"), None).unwrap_err();
         assert_eq!(e.scim_type, Some(crate::ScimType::InvalidValue));
     }
+
+    #[test]
+    fn returned_request_only_when_named() {
+        let mut schema = schema::user().clone();
+        let title = schema
+            .core
+            .attributes
+            .iter_mut()
+            .find(|a| a.name == "title")
+            .unwrap();
+        title.returned = Returned::Request;
+        let mut doc = user();
+        doc.insert("title".into(), json!("Tour Guide"));
+        let shown = |p: Projection| p.apply(&schema, &doc).contains_key("title");
+        assert!(!shown(Projection::Default));
+        assert!(!shown(Projection::from_params(None, Some("emails")).unwrap()));
+        assert!(!shown(Projection::from_params(Some("userName"), None).unwrap()));
+        assert!(shown(Projection::from_params(Some("userName,TITLE"), None).unwrap()));
+    }
 }
