@@ -4,6 +4,7 @@
 //! its filter AST to SQL, and the engine reads validated resources.
 
 pub mod error;
+pub mod filter;
 pub mod model;
 pub mod path;
 pub mod projection;
