@@ -38,8 +38,8 @@
 //!   the value, or each element of a multi-valued one; for `attr.sub`, the `sub` member of
 //!   the complex value or of each of its elements; for a complex attribute named without a
 //!   sub-attribute, its `value` sub-attribute when it has one (`emails co "@x"`,
-//!   `members eq "2819c223"`, `manager eq "26118915"`), else the complex value(s)
-//!   themselves. `null` and absent members contribute no value. A path that resolves to
+//!   `members eq "2819c223"`, `manager eq "26118915"`, and `emails pr`), else the complex
+//!   value(s) themselves (`name pr`). `null` and absent members contribute no value. A path that resolves to
 //!   nothing (an unknown attribute or sub-attribute) has no values. `schemas` resolves to
 //!   the resource's `schemas` array (a multi-valued, case-insensitive reference), so the
 //!   RFC's `schemas eq "urn:…:enterprise:2.0:User"` works.
