@@ -6,6 +6,7 @@
 pub mod error;
 pub mod filter;
 pub mod model;
+pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod schema;

@@ -420,8 +420,14 @@ mod tests {
         doc.insert("title".into(), json!("Tour Guide"));
         let shown = |p: Projection| p.apply(&schema, &doc).contains_key("title");
         assert!(!shown(Projection::Default));
-        assert!(!shown(Projection::from_params(None, Some("emails")).unwrap()));
-        assert!(!shown(Projection::from_params(Some("userName"), None).unwrap()));
-        assert!(shown(Projection::from_params(Some("userName,TITLE"), None).unwrap()));
+        assert!(!shown(
+            Projection::from_params(None, Some("emails")).unwrap()
+        ));
+        assert!(!shown(
+            Projection::from_params(Some("userName"), None).unwrap()
+        ));
+        assert!(shown(
+            Projection::from_params(Some("userName,TITLE"), None).unwrap()
+        ));
     }
 }
