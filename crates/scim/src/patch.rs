@@ -76,7 +76,7 @@ pub fn apply(
     }
     validate::validate(
         schema,
-        &Value::Object(doc),
+        Value::Object(doc),
         Mode::Replace { existing: resource },
     )
     .map_err(|mut e| {
@@ -301,7 +301,7 @@ fn set_whole(
         container.remove(&def.name);
         return Ok(());
     }
-    let Some(new) = normalize_value(def, value, label)? else {
+    let Some(new) = normalize_value(def, value.clone(), label)? else {
         if op == PatchOpKind::Replace {
             container.remove(&def.name);
         }
@@ -349,7 +349,7 @@ fn remove_values(
     value: &Value,
     label: &str,
 ) -> Result<(), ScimError> {
-    let Some(Value::Array(doomed)) = normalize_value(def, value, label)? else {
+    let Some(Value::Array(doomed)) = normalize_value(def, value.clone(), label)? else {
         container.remove(&def.name);
         return Ok(());
     };
@@ -374,7 +374,7 @@ fn set_sub(
 ) -> Result<(), ScimError> {
     let new = match op {
         PatchOpKind::Remove => None,
-        _ => normalize_value(sub, value, label)?,
+        _ => normalize_value(sub, value.clone(), label)?,
     };
     if def.multi_valued {
         match container.get_mut(&def.name) {
@@ -421,34 +421,25 @@ fn apply_filtered(
             "a value filter needs a multi-valued complex attribute, and {label} is not one"
         )));
     }
-    let value_path = Filter::ValuePath {
+    // The filter is checked as the value filter it is part of, so its paths are read as
+    // sub-attributes of this attribute.
+    Filter::ValuePath {
         attr: AttrPath {
             urn: resolved.extension.map(|e| e.id.clone()),
             name: def.name.clone(),
             sub_attr: None,
         },
         filter: Box::new(filter.clone()),
-    };
-    value_path
-        .check(schema)
-        .map_err(|e| ScimError::invalid_path(e.detail))?;
+    }
+    .check(schema)
+    .map_err(|e| ScimError::invalid_path(e.detail))?;
     let new = match (op, sub) {
         (PatchOpKind::Remove, _) => None,
-        (_, Some(sub)) => normalize_value(sub, value, label)?,
-        (_, None) => normalize_value(&single(def), value, label)?,
+        (_, Some(sub)) => normalize_value(sub, value.clone(), label)?,
+        (_, None) => normalize_value(&single(def), value.clone(), label)?,
     };
     with_container(doc, resolved.extension, |container| {
-        apply_to_elements(
-            schema,
-            resolved,
-            container,
-            &value_path,
-            filter,
-            sub,
-            op,
-            new,
-            label,
-        )
+        apply_to_elements(schema, resolved, container, filter, sub, op, new, label)
     })
 }
 
@@ -458,7 +449,6 @@ fn apply_to_elements(
     schema: &ResourceSchema,
     resolved: &Resolved<'_>,
     container: &mut Map<String, Value>,
-    value_path: &Filter,
     filter: &Filter,
     sub: Option<&AttributeDef>,
     op: PatchOpKind,
@@ -471,7 +461,11 @@ fn apply_to_elements(
         _ => Vec::new(),
     };
     let matching: Vec<usize> = (0..items.len())
-        .filter(|&i| element_matches(schema, resolved, value_path, &items[i]))
+        .filter(|&i| {
+            items[i]
+                .as_object()
+                .is_some_and(|element| filter.matches_element(schema, *resolved, element))
+        })
         .collect();
     let sets_primary = match (&new, sub) {
         (Some(v), Some(s)) => s.name == "primary" && *v == Value::Bool(true),
@@ -523,28 +517,6 @@ fn apply_to_elements(
         container.insert(def.name.clone(), Value::Array(items));
     }
     Ok(())
-}
-
-/// Evaluates the value filter against one element, by the filter module's own rules.
-fn element_matches(
-    schema: &ResourceSchema,
-    resolved: &Resolved<'_>,
-    value_path: &Filter,
-    element: &Value,
-) -> bool {
-    let mut probe = Map::new();
-    let holder = Value::Array(vec![element.clone()]);
-    match resolved.extension {
-        None => {
-            probe.insert(resolved.attr.name.clone(), holder);
-        }
-        Some(ext) => {
-            let mut fields = Map::new();
-            fields.insert(resolved.attr.name.clone(), holder);
-            probe.insert(ext.id.clone(), Value::Object(fields));
-        }
-    }
-    value_path.matches(&probe, schema)
 }
 
 /// The new value a filter describes when it is a conjunction of `eq` comparisons on
@@ -684,7 +656,7 @@ mod tests {
             "Operations": ops,
         }))
         .unwrap();
-        let doc = validate::validate(schema, doc, Mode::Create).unwrap();
+        let doc = validate::validate(schema, doc.clone(), Mode::Create).unwrap();
         apply(schema, &doc, &request).map(Value::Object)
     }
 
@@ -1131,7 +1103,7 @@ mod tests {
 
     #[test]
     fn request_envelope_is_checked() {
-        let doc = validate::validate(schema::user(), &bjensen(), Mode::Create).unwrap();
+        let doc = validate::validate(schema::user(), bjensen(), Mode::Create).unwrap();
         let wrong: PatchOp = serde_json::from_value(json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
             "Operations": [{"op": "remove", "path": "nickName"}]
@@ -1152,7 +1124,7 @@ mod tests {
 
     #[test]
     fn a_failing_operation_changes_nothing() {
-        let doc = validate::validate(schema::user(), &bjensen(), Mode::Create).unwrap();
+        let doc = validate::validate(schema::user(), bjensen(), Mode::Create).unwrap();
         let request: PatchOp = serde_json::from_value(json!({
             "schemas": [PATCH_OP_SCHEMA],
             "Operations": [{"op": "replace", "path": "nickName", "value": "B"}, {"op": "remove"}]

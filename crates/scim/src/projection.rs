@@ -389,7 +389,7 @@ mod tests {
         });
         let p = Projection::from_params(None, Some("members")).unwrap();
         let v = p.apply(schema::group(), group.as_object().unwrap());
-        assert_eq!(keys(&Value::Object(v)), ["schemas", "id", "displayName"]);
+        assert_eq!(keys(&Value::Object(v)), ["displayName", "id", "schemas"]);
     }
 
     #[test]

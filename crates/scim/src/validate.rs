@@ -24,6 +24,36 @@ use crate::error::ScimError;
 use crate::path::{AttrPath, starts_with_urn};
 use crate::schema::{AttrType, AttributeDef, Mutability, ResourceSchema, Schema, Target};
 
+/// Names an attribute in error messages. It is a chain of borrowed names, formatted only
+/// when an error is built, so valid input allocates nothing for it.
+#[derive(Clone, Copy)]
+struct Label<'a> {
+    parent: Option<&'a Label<'a>>,
+    name: &'a str,
+}
+
+impl<'a> Label<'a> {
+    fn root(name: &'a str) -> Self {
+        Label { parent: None, name }
+    }
+
+    fn child(&'a self, name: &'a str) -> Label<'a> {
+        Label {
+            parent: Some(self),
+            name,
+        }
+    }
+}
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}.")?;
+        }
+        f.write_str(self.name)
+    }
+}
+
 /// What a validated resource is for.
 #[derive(Debug, Clone, Copy)]
 pub enum Mode<'a> {
@@ -37,25 +67,22 @@ pub enum Mode<'a> {
 /// Validates a client-supplied resource body against `schema`.
 pub fn validate(
     schema: &ResourceSchema,
-    input: &Value,
+    input: Value,
     mode: Mode<'_>,
 ) -> Result<Map<String, Value>, ScimError> {
-    let Value::Object(body) = input else {
+    let Value::Object(mut body) = input else {
         return Err(ScimError::invalid_syntax(format!(
             "a {} must be a JSON object",
             schema.name
         )));
     };
-    let declared = declared_schemas(schema, body)?;
+    let declared = declared_schemas(schema, &mut body)?;
     let mut core = Map::new();
     let mut extensions: Vec<(&Schema, Map<String, Value>)> = Vec::new();
     let mut unknown: Map<String, Value> = Map::new();
 
     for (key, value) in body {
-        if key.eq_ignore_ascii_case("schemas") {
-            continue;
-        }
-        if let Some(ext) = schema.extension(key) {
+        if let Some(ext) = schema.extension(&key) {
             let fields = match value {
                 Value::Null => continue,
                 Value::Object(fields) => fields,
@@ -69,9 +96,9 @@ pub fn validate(
             for (name, v) in fields {
                 let def = ext
                     .schema
-                    .attribute(name)
-                    .ok_or_else(|| unknown_attribute(name, &ext.schema.id))?;
-                put(target, def, v, &ext.schema.id)?;
+                    .attribute(&name)
+                    .ok_or_else(|| unknown_attribute(&name, &ext.schema.id))?;
+                put(target, def, name, v)?;
             }
             continue;
         }
@@ -80,14 +107,14 @@ pub fn validate(
                 "core attributes go at the top level of the resource, not under '{key}'"
             )));
         }
-        if starts_with_urn(key) {
-            match AttrPath::parse(key).ok().and_then(|p| schema.resolve(&p)) {
+        if starts_with_urn(&key) {
+            match AttrPath::parse(&key).ok().and_then(|p| schema.resolve(&p)) {
                 Some(Target::Attribute(r)) if r.sub.is_none() => {
                     let target = match r.extension {
                         None => &mut core,
                         Some(ext) => extension_entry(&mut extensions, ext),
                     };
-                    put(target, r.attr, value, key)?;
+                    put(target, r.attr, key, value)?;
                 }
                 Some(_) => {
                     return Err(ScimError::invalid_syntax(format!(
@@ -101,15 +128,15 @@ pub fn validate(
                             schema.name
                         )));
                     }
-                    unknown.insert(key.clone(), value.clone());
+                    unknown.insert(key, value);
                 }
             }
             continue;
         }
         let def = schema
-            .common_or_core(key)
-            .ok_or_else(|| unknown_attribute(key, &schema.core.id))?;
-        put(&mut core, def, value, key)?;
+            .common_or_core(&key)
+            .ok_or_else(|| unknown_attribute(&key, &schema.core.id))?;
+        put(&mut core, def, key, value)?;
     }
 
     if let Mode::Replace { existing } = mode {
@@ -163,17 +190,25 @@ pub fn validate(
 /// (null, empty, or read-only/write-only so not kept). `label` names the attribute in errors.
 pub fn normalize_value(
     def: &AttributeDef,
-    value: &Value,
+    value: Value,
     label: &str,
+) -> Result<Option<Value>, ScimError> {
+    normalize(def, value, &Label::root(label))
+}
+
+fn normalize(
+    def: &AttributeDef,
+    value: Value,
+    label: &Label<'_>,
 ) -> Result<Option<Value>, ScimError> {
     if matches!(def.mutability, Mutability::ReadOnly | Mutability::WriteOnly) {
         return Ok(None);
     }
     if def.multi_valued {
-        let items: &[Value] = match value {
+        let items = match value {
             Value::Null => return Ok(None),
             Value::Array(items) => items,
-            single => std::slice::from_ref(single),
+            single => vec![single],
         };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
@@ -183,12 +218,14 @@ pub fn normalize_value(
                 }
             }
         }
-        check_one_primary(&out, label)?;
+        if count_primaries(&out) > 1 {
+            return Err(too_many_primaries(&out, label));
+        }
         return Ok((!out.is_empty()).then_some(Value::Array(out)));
     }
     let value = match value {
         Value::Array(items) if def.attr_type == AttrType::Complex && items.len() <= 1 => {
-            match items.first() {
+            match items.into_iter().next() {
                 Some(v) => v,
                 None => return Ok(None),
             }
@@ -203,24 +240,24 @@ pub fn normalize_value(
     single_value(def, value, label)
 }
 
-/// At most one element of a multi-valued attribute may be `primary` (RFC 7643 §2.4).
-pub fn check_one_primary(items: &[Value], label: &str) -> Result<(), ScimError> {
-    let primaries = items
+fn count_primaries(items: &[Value]) -> usize {
+    items
         .iter()
         .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
-        .count();
-    if primaries > 1 {
-        return Err(ScimError::invalid_value(format!(
-            "{label} has {primaries} values marked primary; at most one may be"
-        )));
-    }
-    Ok(())
+        .count()
+}
+
+fn too_many_primaries(items: &[Value], label: &Label<'_>) -> ScimError {
+    ScimError::invalid_value(format!(
+        "{label} has {} values marked primary; at most one may be",
+        count_primaries(items)
+    ))
 }
 
 fn single_value(
     def: &AttributeDef,
-    value: &Value,
-    label: &str,
+    value: Value,
+    label: &Label<'_>,
 ) -> Result<Option<Value>, ScimError> {
     if value.is_null() {
         return Ok(None);
@@ -230,16 +267,16 @@ fn single_value(
 
 fn complex_value(
     def: &AttributeDef,
-    value: &Value,
-    label: &str,
+    value: Value,
+    label: &Label<'_>,
 ) -> Result<Option<Value>, ScimError> {
-    let fields = match value {
+    let mut fields = match value {
         Value::Object(fields) => fields,
         Value::String(s) if s.is_empty() => return Ok(None),
         bare @ (Value::String(_) | Value::Number(_)) if def.sub("value").is_some() => {
             let mut fields = Map::new();
-            fields.insert("value".into(), bare.clone());
-            return complex_value(def, &Value::Object(fields), label);
+            fields.insert("value".into(), bare);
+            fields
         }
         _ => {
             return Err(ScimError::invalid_value(format!(
@@ -252,32 +289,58 @@ fn complex_value(
             )));
         }
     };
-    let mut out = Map::new();
-    for (name, v) in fields {
-        let sub = def
-            .sub(name)
-            .ok_or_else(|| unknown_attribute(&format!("{label}.{name}"), &def.name))?;
-        if let Some(v) = normalize_value(sub, v, &format!("{label}.{}", sub.name))? {
-            out.insert(sub.name.clone(), v);
+    let canonical = fields
+        .keys()
+        .all(|k| def.sub_attributes.iter().any(|s| s.name == *k));
+    if canonical {
+        // The common case, and always so for stored data: normalise in place.
+        let mut unassigned = Vec::new();
+        for (name, v) in fields.iter_mut() {
+            let Some(sub) = def.sub_attributes.iter().find(|s| s.name == *name) else {
+                continue;
+            };
+            match normalize(sub, std::mem::take(v), &label.child(&sub.name))? {
+                Some(normalised) => *v = normalised,
+                None => unassigned.push(sub.name.as_str()),
+            }
         }
+        for name in unassigned {
+            fields.remove(name);
+        }
+    } else {
+        let mut out = Map::new();
+        for (name, v) in fields {
+            let sub = def
+                .sub(&name)
+                .ok_or_else(|| unknown_attribute(&label.child(&name).to_string(), &def.name))?;
+            if let Some(v) = normalize(sub, v, &label.child(&sub.name))? {
+                if out.insert(sub.name.clone(), v).is_some() {
+                    return Err(ScimError::invalid_syntax(format!(
+                        "{} is given more than once (attribute names are case-insensitive)",
+                        label.child(&sub.name)
+                    )));
+                }
+            }
+        }
+        fields = out;
     }
     for sub in def.sub_attributes.iter().filter(|s| s.required) {
-        if !out.contains_key(&sub.name) && !out.is_empty() {
+        if !fields.contains_key(&sub.name) && !fields.is_empty() {
             return Err(ScimError::invalid_value(format!(
                 "{label}.{} is required in every {label} value",
                 sub.name
             )));
         }
     }
-    Ok((!out.is_empty()).then_some(Value::Object(out)))
+    Ok((!fields.is_empty()).then_some(Value::Object(fields)))
 }
 
 fn simple_value(
     def: &AttributeDef,
-    value: &Value,
-    label: &str,
+    value: Value,
+    label: &Label<'_>,
 ) -> Result<Option<Value>, ScimError> {
-    let wrong = |expected: &str| {
+    let wrong = |expected: &str, value: &Value| {
         ScimError::invalid_value(format!(
             "{label} must be {expected}, but {} was given",
             describe(value)
@@ -286,9 +349,9 @@ fn simple_value(
     let out = match def.attr_type {
         AttrType::String | AttrType::Reference => {
             let text = match value {
-                Value::String(s) => s.clone(),
+                Value::String(s) => s,
                 Value::Number(n) => n.to_string(),
-                _ => return Err(wrong("a string")),
+                other => return Err(wrong("a string", &other)),
             };
             if text.is_empty() {
                 return Ok(None);
@@ -297,6 +360,7 @@ fn simple_value(
                 Value::String(text)
             } else {
                 match def.canonical(&text) {
+                    Some(c) if c == text => Value::String(text),
                     Some(c) => Value::String(c.to_owned()),
                     None => {
                         return Err(ScimError::invalid_value(format!(
@@ -308,26 +372,26 @@ fn simple_value(
             }
         }
         AttrType::Boolean => match value {
-            Value::Bool(b) => Value::Bool(*b),
+            Value::Bool(b) => Value::Bool(b),
             Value::String(s) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
             Value::String(s) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
-            _ => return Err(wrong("true or false")),
+            other => return Err(wrong("true or false", &other)),
         },
         AttrType::Integer => match value {
-            Value::Number(n) if n.is_i64() || n.is_u64() => Value::Number(n.clone()),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Value::Number(n),
             Value::String(s) => match s.trim().parse::<i64>() {
                 Ok(i) => Value::from(i),
-                Err(_) => return Err(wrong("an integer")),
+                Err(_) => return Err(wrong("an integer", &Value::String(s))),
             },
-            _ => return Err(wrong("an integer")),
+            other => return Err(wrong("an integer", &other)),
         },
         AttrType::Decimal => match value {
-            Value::Number(n) => Value::Number(n.clone()),
+            Value::Number(n) => Value::Number(n),
             Value::String(s) => match s.trim().parse::<f64>().ok().and_then(Number::from_f64) {
                 Some(n) => Value::Number(n),
-                None => return Err(wrong("a number")),
+                None => return Err(wrong("a number", &Value::String(s))),
             },
-            _ => return Err(wrong("a number")),
+            other => return Err(wrong("a number", &other)),
         },
         AttrType::DateTime => match value {
             Value::String(s) => match DateTime::parse_from_rfc3339(s.trim()) {
@@ -335,14 +399,15 @@ fn simple_value(
                 Err(_) => {
                     return Err(wrong(
                         "an RFC 3339 date and time such as 2011-08-01T18:29:49Z",
+                        &Value::String(s),
                     ));
                 }
             },
-            _ => return Err(wrong("an RFC 3339 date and time")),
+            other => return Err(wrong("an RFC 3339 date and time", &other)),
         },
         AttrType::Binary => match value {
-            Value::String(s) if is_base64(s) => Value::String(s.clone()),
-            _ => return Err(wrong("base64-encoded binary")),
+            Value::String(s) if is_base64(&s) => Value::String(s),
+            other => return Err(wrong("base64-encoded binary", &other)),
         },
         AttrType::Complex => return complex_value(def, value, label),
     };
@@ -388,14 +453,21 @@ fn extension_entry<'m, 's>(
     &mut extensions[index].1
 }
 
+/// Normalises `value` and stores it under the attribute's canonical name; `key` is the name
+/// as the client wrote it, reused when it is already canonical.
 fn put(
     target: &mut Map<String, Value>,
     def: &AttributeDef,
-    value: &Value,
-    label: &str,
+    key: String,
+    value: Value,
 ) -> Result<(), ScimError> {
-    if let Some(v) = normalize_value(def, value, label)? {
-        if target.insert(def.name.clone(), v).is_some() {
+    if let Some(v) = normalize(def, value, &Label::root(&key))? {
+        let name = if key == def.name {
+            key
+        } else {
+            def.name.clone()
+        };
+        if target.insert(name, v).is_some() {
             return Err(ScimError::invalid_syntax(format!(
                 "'{}' is given more than once (attribute names are case-insensitive)",
                 def.name
@@ -405,18 +477,23 @@ fn put(
     Ok(())
 }
 
-/// The schema URNs the client declared, which must include this resource type's core schema.
+/// Takes `schemas` out of the body: the schema URNs the client declared, which must include
+/// this resource type's core schema.
 fn declared_schemas(
     schema: &ResourceSchema,
-    body: &Map<String, Value>,
+    body: &mut Map<String, Value>,
 ) -> Result<Vec<String>, ScimError> {
-    let Some((_, value)) = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("schemas")) else {
+    let Some(key) = body
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("schemas"))
+        .cloned()
+    else {
         return Ok(Vec::new());
     };
-    let items = match value {
-        Value::Null => return Ok(Vec::new()),
-        Value::Array(items) => items,
-        _ => {
+    let items = match body.remove(&key) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => {
             return Err(ScimError::invalid_syntax(
                 "'schemas' must be an array of schema URNs",
             ));
@@ -424,10 +501,12 @@ fn declared_schemas(
     };
     let mut urns = Vec::with_capacity(items.len());
     for item in items {
-        let urn = item.as_str().ok_or_else(|| {
-            ScimError::invalid_syntax("'schemas' must contain only schema URN strings")
-        })?;
-        urns.push(urn.to_owned());
+        let Value::String(urn) = item else {
+            return Err(ScimError::invalid_syntax(
+                "'schemas' must contain only schema URN strings",
+            ));
+        };
+        urns.push(urn);
     }
     if !urns.is_empty() && !urns.iter().any(|u| u.eq_ignore_ascii_case(&schema.core.id)) {
         return Err(ScimError::invalid_value(format!(
@@ -510,7 +589,7 @@ mod tests {
     use serde_json::json;
 
     fn create_user(body: Value) -> Result<Map<String, Value>, ScimError> {
-        validate(schema::user(), &body, Mode::Create)
+        validate(schema::user(), body, Mode::Create)
     }
 
     fn err_type(r: Result<Map<String, Value>, ScimError>) -> ScimType {
@@ -562,7 +641,7 @@ mod tests {
             assert_eq!(e.scim_type, Some(ScimType::InvalidValue));
             assert!(e.detail.contains("userName is required"), "{}", e.detail);
         }
-        let e = validate(schema::group(), &json!({"members": []}), Mode::Create).unwrap_err();
+        let e = validate(schema::group(), json!({"members": []}), Mode::Create).unwrap_err();
         assert!(e.detail.contains("displayName"));
     }
 
@@ -701,14 +780,14 @@ mod tests {
         def.mutability = Mutability::ReadWrite;
         let out = validate(
             &schema,
-            &json!({"userName": "x", ext: {"lastSyncedAt": "2011-08-01T20:29:49+02:00"}}),
+            json!({"userName": "x", ext: {"lastSyncedAt": "2011-08-01T20:29:49+02:00"}}),
             Mode::Create,
         )
         .unwrap();
         assert_eq!(out[ext]["lastSyncedAt"], "2011-08-01T18:29:49Z");
         let e = validate(
             &schema,
-            &json!({"userName": "x", ext: {"lastSyncedAt": "yesterday"}}),
+            json!({"userName": "x", ext: {"lastSyncedAt": "yesterday"}}),
             Mode::Create,
         )
         .unwrap_err();
@@ -729,14 +808,14 @@ mod tests {
         let unset = create_user(json!({"userName": "x"})).unwrap();
         let set = validate(
             &schema,
-            &json!({"userName": "x", ext: {"employeeNumber": "1"}}),
+            json!({"userName": "x", ext: {"employeeNumber": "1"}}),
             Mode::Replace { existing: &unset },
         )
         .unwrap();
         assert!(
             validate(
                 &schema,
-                &json!({"userName": "y", ext: {"employeeNumber": "1"}}),
+                json!({"userName": "y", ext: {"employeeNumber": "1"}}),
                 Mode::Replace { existing: &set },
             )
             .is_ok()
@@ -745,7 +824,7 @@ mod tests {
             json!({"userName": "x", ext: {"employeeNumber": "2"}}),
             json!({"userName": "x"}),
         ] {
-            let e = validate(&schema, &changed, Mode::Replace { existing: &set }).unwrap_err();
+            let e = validate(&schema, changed, Mode::Replace { existing: &set }).unwrap_err();
             assert_eq!(e.scim_type, Some(ScimType::Mutability));
         }
     }

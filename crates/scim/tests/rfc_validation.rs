@@ -31,7 +31,7 @@ fn rfc_users_validate_and_keep_every_writable_attribute() {
         "8.3-enterprise-user.json",
     ] {
         let original = vector(name);
-        let out = validate(schema::user(), &original, Mode::Create)
+        let out = validate(schema::user(), original.clone(), Mode::Create)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut expected = writable_part(original);
         if let Some(ext) = expected
@@ -46,7 +46,7 @@ fn rfc_users_validate_and_keep_every_writable_attribute() {
         assert_eq!(out["schemas"][0], USER_SCHEMA);
         // Validating the output again changes nothing.
         assert_eq!(
-            validate(schema::user(), &Value::Object(out.clone()), Mode::Create).unwrap(),
+            validate(schema::user(), Value::Object(out.clone()), Mode::Create).unwrap(),
             out
         );
     }
@@ -55,7 +55,7 @@ fn rfc_users_validate_and_keep_every_writable_attribute() {
 #[test]
 fn rfc_group_validates() {
     let original = vector("8.4-group.json");
-    let out = validate(schema::group(), &original, Mode::Create).unwrap();
+    let out = validate(schema::group(), original.clone(), Mode::Create).unwrap();
     let expected = writable_part(original);
     assert_eq!(Value::Object(out), expected);
 }
@@ -64,7 +64,7 @@ fn rfc_group_validates() {
 fn a_user_is_not_a_group() {
     let e = validate(
         schema::group(),
-        &vector("8.1-minimal-user.json"),
+        vector("8.1-minimal-user.json"),
         Mode::Create,
     )
     .unwrap_err();

@@ -17,7 +17,7 @@ static USER: LazyLock<Map<String, Value>> = LazyLock::new(|| {
         "../../tests/vectors/rfc7643/8.2-full-user.json"
     ))
     .expect("the RFC 7643 §8.2 vector is JSON");
-    validate(schema::user(), &body, Mode::Create).expect("the RFC 7643 §8.2 user is valid")
+    validate(schema::user(), body, Mode::Create).expect("the RFC 7643 §8.2 user is valid")
 });
 
 fuzz_target!(|bytes: &[u8]| {
@@ -27,7 +27,7 @@ fuzz_target!(|bytes: &[u8]| {
     if let Ok(patched) = patch::apply(schema::user(), &USER, &request) {
         let again = validate(
             schema::user(),
-            &Value::Object(patched.clone()),
+            Value::Object(patched.clone()),
             Mode::Replace { existing: &USER },
         );
         assert_eq!(again, Ok(patched));

@@ -338,6 +338,18 @@ impl Filter {
         self.eval(schema, Scope::Resource(resource))
     }
 
+    /// Whether one value of the complex attribute `parent` satisfies this filter read as
+    /// the inside of a value filter (`parent[this]`): what PATCH uses to select the values
+    /// a path like `emails[type eq "work"]` targets.
+    pub fn matches_element<'s>(
+        &self,
+        schema: &'s ResourceSchema,
+        parent: Resolved<'s>,
+        element: &Map<String, Value>,
+    ) -> bool {
+        self.eval(schema, Scope::Element { parent, element })
+    }
+
     fn eval<'s, 'v>(&self, schema: &'s ResourceSchema, scope: Scope<'s, 'v>) -> bool {
         match self {
             Filter::Present(path) => Values::of(schema, scope, path).any(|v| !is_empty(v)),
