@@ -19,13 +19,10 @@ pub struct ListResponse<T> {
     /// 1-based index of the first result; absent in cursor-paged responses.
     pub start_index: Option<u64>,
     pub items_per_page: Option<u64>,
-    /// Capital `R` on the wire; a lower-case `resources` is accepted when reading.
-    #[serde(
-        rename = "Resources",
-        alias = "resources",
-        default = "Vec::new",
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    /// Capital `R` on the wire; a lower-case `resources` is accepted when reading. Always
+    /// written, even empty: IdPs (Entra's connection test) expect `"Resources": []` when
+    /// nothing matches.
+    #[serde(rename = "Resources", alias = "resources", default = "Vec::new")]
     pub resources: Vec<T>,
     /// RFC 9865: the cursor of the next page; absent on the last one.
     pub next_cursor: Option<String>,
@@ -272,7 +269,9 @@ mod tests {
         assert!(list.resources.is_empty());
         assert_eq!(list.next_cursor, None);
         assert_eq!(list.previous_cursor.as_deref(), Some("c-1"));
-        assert_eq!(serde_json::to_value(&list).unwrap(), input);
+        let mut written_back = input.clone();
+        written_back["Resources"] = json!([]);
+        assert_eq!(serde_json::to_value(&list).unwrap(), written_back);
 
         let lower: ListResponse<Value> = serde_json::from_value(json!({
             "totalResults": 1, "resources": [{"id": "1"}], "nextCursor": "c-2"
