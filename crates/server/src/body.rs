@@ -1,0 +1,96 @@
+//! The request body extractor: `application/scim+json` or `application/json`, bounded in
+//! size, parsed to JSON, every failure a SCIM error.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
+use futures_util::StreamExt;
+use scim::{ScimError, ScimType};
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// The most bytes a request body may have: put in the app data by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body.
+#[derive(Debug)]
+pub struct ScimBody(pub Value);
+
+impl FromRequest for ScimBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map(|l| l.0)
+            .unwrap_or(1024 * 1024);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            match content_type.as_deref() {
+                None | Some("application/scim+json") | Some("application/json") => {}
+                Some(other) => {
+                    return Err(ApiError(ScimError::status(
+                        415,
+                        format!(
+                            "content type '{other}' is not supported: send application/scim+json or application/json"
+                        ),
+                    )));
+                }
+            }
+            if declared_length.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    ApiError(ScimError::invalid_syntax(format!(
+                        "the request body could not be read: {e}"
+                    )))
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Err(ApiError(ScimError::invalid_syntax(
+                    "the request needs a JSON body",
+                )));
+            }
+            serde_json::from_slice(&body).map(ScimBody).map_err(|e| {
+                ApiError(ScimError::new(
+                    ScimType::InvalidSyntax,
+                    format!("the request body is not valid JSON: {e}"),
+                ))
+            })
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError(ScimError::status(
+        413,
+        format!("the request body is larger than the {limit} bytes this server accepts"),
+    ))
+}

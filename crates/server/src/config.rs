@@ -1,0 +1,385 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `SCIMBRIDGE_*`
+//! environment variables. Every key has an environment variable named after its path
+//! (`limits.max_page_size` → `SCIMBRIDGE_LIMITS_MAX_PAGE_SIZE`), derived from the defaults
+//! themselves so the two cannot drift apart.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Prefix of every environment variable the configuration reads.
+pub const ENV_PREFIX: &str = "SCIMBRIDGE_";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory for the embedded SQLite database.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; empty means SQLite in `data_dir`.
+    pub database_url: String,
+    /// Base URL clients reach the server at, for `Location` and `meta.location`; empty
+    /// means `http://{listen}`.
+    pub public_url: String,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `scimbridge=debug,actix_web=info`.
+    pub log_level: String,
+    pub limits: Limits,
+    pub tokens: Tokens,
+}
+
+/// Request limits, advertised in ServiceProviderConfig.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest filter accepted, in bytes.
+    pub max_filter_length: usize,
+    /// Deepest nesting of parentheses, `not` and value filters in a filter.
+    pub max_filter_depth: usize,
+    /// Page size when a list request gives no `count`.
+    pub default_page_size: u64,
+    /// Largest page returned, whatever `count` asks for.
+    pub max_page_size: u64,
+    /// Most operations in one Bulk request.
+    pub bulk_max_operations: usize,
+    /// Largest Bulk request body, in bytes.
+    pub bulk_max_payload_bytes: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tokens {
+    /// How long a rotated-out token keeps working, in seconds.
+    pub rotation_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            public_url: String::new(),
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            limits: Limits::default(),
+            tokens: Tokens::default(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_filter_length: 4096,
+            max_filter_depth: 32,
+            default_page_size: 100,
+            max_page_size: 1000,
+            bulk_max_operations: 1000,
+            bulk_max_payload_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        Tokens {
+            rotation_grace_seconds: 24 * 60 * 60,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid TOML: {source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("{var}={value:?} is not a valid value for `{key}`: expected {expected}")]
+    Env {
+        var: String,
+        value: String,
+        key: String,
+        expected: &'static str,
+    },
+    #[error("invalid configuration: {0} (see docs/configuration.md for every key)")]
+    Invalid(String),
+}
+
+/// One configuration key, for documentation and for checks against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// Dotted path in the TOML file.
+    pub path: String,
+    /// The environment variable that overrides it.
+    pub env: String,
+    /// The built-in default, as TOML.
+    pub default: String,
+}
+
+impl Config {
+    /// Loads the defaults, then `file` if given, then the environment.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = defaults_table();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let from_file: toml::Table =
+                text.parse().map_err(|source| ConfigError::Parse {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            merge(&mut table, from_file);
+        }
+        let env: std::collections::HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+            .collect();
+        for key in Config::keys() {
+            if let Some(value) = env.get(&key.env) {
+                set_from_env(&mut table, &key, value)?;
+            }
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Every key with its environment variable and default.
+    pub fn keys() -> Vec<Key> {
+        let mut keys = Vec::new();
+        collect_keys(&defaults_table(), "", &mut keys);
+        keys
+    }
+
+    /// The database URL to connect to: the configured one, or SQLite in `data_dir`.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("scimbridge.db").to_string_lossy()
+            )
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The base URL of the server, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let l = &self.limits;
+        if l.max_page_size == 0 || l.default_page_size == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_page_size and limits.default_page_size must be at least 1".into(),
+            ));
+        }
+        if l.default_page_size > l.max_page_size {
+            return Err(ConfigError::Invalid(format!(
+                "limits.default_page_size ({}) is larger than limits.max_page_size ({})",
+                l.default_page_size, l.max_page_size
+            )));
+        }
+        if l.max_body_bytes < 1024 || l.bulk_max_payload_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "limits.max_body_bytes and limits.bulk_max_payload_bytes must be at least 1024"
+                    .into(),
+            ));
+        }
+        if l.max_filter_length == 0 || l.max_filter_depth == 0 || l.bulk_max_operations == 0 {
+            return Err(ConfigError::Invalid(
+                "limits.max_filter_length, limits.max_filter_depth and limits.bulk_max_operations must be at least 1".into(),
+            ));
+        }
+        if !self.public_url.is_empty()
+            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "public_url {:?} must start with http:// or https://",
+                self.public_url
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn defaults_table() -> toml::Table {
+    match toml::Value::try_from(Config::default()) {
+        Ok(toml::Value::Table(table)) => table,
+        _ => toml::Table::new(),
+    }
+}
+
+fn collect_keys(table: &toml::Table, prefix: &str, out: &mut Vec<Key>) {
+    for (name, value) in table {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            toml::Value::Table(inner) => collect_keys(inner, &path, out),
+            leaf => out.push(Key {
+                env: format!("{ENV_PREFIX}{}", path.replace('.', "_").to_uppercase()),
+                default: leaf.to_string(),
+                path,
+            }),
+        }
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (name, value) in over {
+        match (base.get_mut(&name), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(name, value);
+            }
+        }
+    }
+}
+
+fn set_from_env(table: &mut toml::Table, key: &Key, raw: &str) -> Result<(), ConfigError> {
+    let mut parts: Vec<&str> = key.path.split('.').collect();
+    let Some(leaf) = parts.pop() else {
+        return Ok(());
+    };
+    let mut current = table;
+    for part in parts {
+        let entry = current
+            .entry(part.to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(next) = entry else {
+            return Ok(());
+        };
+        current = next;
+    }
+    let error = |expected| ConfigError::Env {
+        var: key.env.clone(),
+        value: raw.to_owned(),
+        key: key.path.clone(),
+        expected,
+    };
+    let value = match current.get(leaf) {
+        Some(toml::Value::Integer(_)) => {
+            toml::Value::Integer(raw.trim().parse().map_err(|_| error("an integer"))?)
+        }
+        Some(toml::Value::Boolean(_)) => {
+            toml::Value::Boolean(raw.trim().parse().map_err(|_| error("true or false"))?)
+        }
+        _ => toml::Value::String(raw.to_owned()),
+    };
+    current.insert(leaf.to_owned(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn no_file_and_no_environment_gives_the_documented_defaults() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url(), "sqlite://data/scimbridge.db");
+        assert_eq!(c.public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn file_then_environment_override_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scimbridge.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\n[limits]\nmax_page_size = 200\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("SCIMBRIDGE_LIMITS_MAX_PAGE_SIZE", "500"),
+                ("SCIMBRIDGE_DATABASE_URL", "postgres://db/scim"),
+                ("OTHER", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.limits.max_page_size, 500);
+        assert_eq!(c.limits.default_page_size, 100);
+        assert_eq!(c.database_url(), "postgres://db/scim");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key_named() {
+        let e = Config::load(None, env(&[("SCIMBRIDGE_LIMITS_MAX_PAGE_SIZE", "lots")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("limits.max_page_size") && e.contains("integer"), "{e}");
+        let e = Config::load(None, env(&[("SCIMBRIDGE_LISTEN", "nowhere")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid configuration"), "{e}");
+        let e = Config::load(None, env(&[("SCIMBRIDGE_LIMITS_DEFAULT_PAGE_SIZE", "5000")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("default_page_size"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "listne = \"1.2.3.4:5\"\n").unwrap();
+        let e = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(e.contains("listne"), "{e}");
+    }
+
+    #[test]
+    fn every_key_has_an_environment_variable() {
+        let keys = Config::keys();
+        let find = |p: &str| keys.iter().find(|k| k.path == p).unwrap().env.clone();
+        assert_eq!(find("listen"), "SCIMBRIDGE_LISTEN");
+        assert_eq!(find("limits.max_body_bytes"), "SCIMBRIDGE_LIMITS_MAX_BODY_BYTES");
+        assert_eq!(
+            find("tokens.rotation_grace_seconds"),
+            "SCIMBRIDGE_TOKENS_ROTATION_GRACE_SECONDS"
+        );
+        assert_eq!(keys.len(), 15);
+    }
+}

@@ -1,0 +1,76 @@
+//! Every error the HTTP API returns is an RFC 7644 error body in `application/scim+json`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use scim::ScimError;
+use store::StoreError;
+
+/// The media type of every SCIM response.
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// A SCIM error on its way to the client.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ApiError(pub ScimError);
+
+impl ApiError {
+    pub fn unauthorized() -> Self {
+        ApiError(ScimError::status(
+            401,
+            "authentication failed: send 'Authorization: Bearer <token>' with a valid, unexpired token issued for this app",
+        ))
+    }
+
+    pub fn internal() -> Self {
+        ApiError(ScimError::status(
+            500,
+            "the server failed to handle the request; it has been logged, retry later",
+        ))
+    }
+}
+
+impl From<ScimError> for ApiError {
+    fn from(e: ScimError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError(ScimError::not_found("no such resource")),
+            StoreError::Uniqueness(detail) => ApiError(ScimError::uniqueness(detail)),
+            StoreError::VersionMismatch { current } => ApiError(ScimError::status(
+                412,
+                format!(
+                    "the resource has changed (its version is now W/\"{current}\"); read it again and retry with the new ETag"
+                ),
+            )),
+            StoreError::InvalidFilter(detail) => ApiError(ScimError::invalid_filter(detail)),
+            StoreError::InvalidCursor(detail) => ApiError(ScimError {
+                status: 400,
+                scim_type: None,
+                detail,
+            }),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(SCIM_JSON);
+        if self.0.status == 401 {
+            response.insert_header(("WWW-Authenticate", "Bearer realm=\"scimbridge\""));
+        }
+        response.json(self.0.to_response())
+    }
+}

@@ -1,0 +1,422 @@
+//! Users and Groups: list and search, get, create, replace, patch, delete (RFC 7644 §3).
+//! Each handler parses the request, calls the scim crate and the store, and maps the result.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use scim::filter::{Filter, FilterLimits};
+use scim::model::{LIST_RESPONSE_SCHEMA, ListResponse, PatchOp, SearchRequest, SortOrder};
+use scim::projection::Projection;
+use scim::validate::{self, Mode};
+use scim::{AttrPath, ScimError};
+use serde_json::{Map, Value};
+use store::{ListQuery, Resource, ResourceKind};
+
+use crate::AppState;
+use crate::auth::AppAuth;
+use crate::body::ScimBody;
+use crate::error::{ApiError, SCIM_JSON};
+
+/// The resource type named by the `{kind}` path segment (`Users` or `Groups`).
+fn kind(req: &HttpRequest) -> Result<ResourceKind, ApiError> {
+    match req.match_info().get("kind") {
+        Some("Users") => Ok(ResourceKind::User),
+        Some("Groups") => Ok(ResourceKind::Group),
+        _ => Err(ApiError(ScimError::not_found("no such endpoint"))),
+    }
+}
+
+/// The SCIM base URL of the app, for `Location` and `meta.location`.
+fn base_url(state: &AppState, auth: &AppAuth) -> String {
+    format!("{}/apps/{}/scim/v2", state.config.public_url(), auth.app.name)
+}
+
+fn projection_from_query(req: &HttpRequest) -> Result<Projection, ApiError> {
+    let params = query_pairs(req)?;
+    Ok(Projection::from_params(
+        param(&params, "attributes"),
+        param(&params, "excludedAttributes"),
+    )?)
+}
+
+fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(req.query_string()).map_err(|e| {
+        ApiError(ScimError::invalid_syntax(format!(
+            "the query string cannot be decoded: {e}"
+        )))
+    })
+}
+
+/// A query parameter by name, matched case-insensitively (clients vary).
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn int_param(pairs: &[(String, String)], name: &str) -> Result<Option<i64>, ApiError> {
+    param(pairs, name)
+        .map(|v| {
+            v.trim().parse::<i64>().map_err(|_| {
+                ApiError(ScimError::invalid_value(format!(
+                    "{name} must be an integer, not '{v}'"
+                )))
+            })
+        })
+        .transpose()
+}
+
+/// A rendered resource, projected as the client asked.
+fn render(
+    resource: &Resource,
+    base: &str,
+    projection: &Projection,
+) -> Map<String, Value> {
+    projection.apply(resource.kind.schema(), &resource.to_scim(base))
+}
+
+fn resource_response(
+    status: StatusCode,
+    resource: &Resource,
+    base: &str,
+    projection: &Projection,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type(SCIM_JSON)
+        .insert_header((header::ETAG, resource.etag()));
+    if status == StatusCode::CREATED {
+        response.insert_header((
+            header::LOCATION,
+            format!("{base}/{}/{}", resource.kind.endpoint(), resource.id),
+        ));
+    }
+    response.json(render(resource, base, projection))
+}
+
+/// The version an `If-Match` header asks for: `None` without the header or with `*`.
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    // An ETag we never issued cannot match the current version.
+    Ok(Some(parse_etag(text).unwrap_or(-1)))
+}
+
+fn parse_etag(text: &str) -> Option<i64> {
+    text.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .ok()
+}
+
+/// `GET /Users` and `GET /Groups`.
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind(&req)?;
+    let pairs = query_pairs(&req)?;
+    let search = SearchRequest {
+        attributes: split_list(param(&pairs, "attributes")),
+        excluded_attributes: split_list(param(&pairs, "excludedAttributes")),
+        filter: param(&pairs, "filter").map(str::to_owned),
+        sort_by: param(&pairs, "sortBy").map(str::to_owned),
+        sort_order: param(&pairs, "sortOrder")
+            .map(|v| {
+                v.parse::<SortOrder>().map_err(|e| {
+                    ApiError(ScimError::invalid_value(format!("sortOrder: {e}")))
+                })
+            })
+            .transpose()?,
+        start_index: int_param(&pairs, "startIndex")?,
+        count: int_param(&pairs, "count")?,
+        cursor: param(&pairs, "cursor").map(str::to_owned),
+        ..SearchRequest::default()
+    };
+    search_response(&state, &auth, kind, search).await
+}
+
+/// `POST /Users/.search` and `POST /Groups/.search`.
+pub async fn search(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    req: HttpRequest,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind(&req)?;
+    let search: SearchRequest = serde_json::from_value(body.0).map_err(|e| {
+        ApiError(ScimError::invalid_syntax(format!(
+            "the body is not a SearchRequest: {e}"
+        )))
+    })?;
+    search_response(&state, &auth, kind, search).await
+}
+
+fn split_list(value: Option<&str>) -> Vec<String> {
+    value
+        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+async fn search_response(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    search: SearchRequest,
+) -> Result<HttpResponse, ApiError> {
+    let limits = &state.config.limits;
+    let schema = kind.schema();
+    let filter = match search.filter.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => {
+            let filter = Filter::parse(
+                text,
+                &FilterLimits {
+                    max_length: limits.max_filter_length,
+                    max_depth: limits.max_filter_depth,
+                },
+            )?;
+            filter.check(schema)?;
+            Some(filter)
+        }
+        _ => None,
+    };
+    let sort_by = search
+        .sort_by
+        .as_deref()
+        .map(|s| {
+            AttrPath::parse(s.trim()).map_err(|e| {
+                ApiError(ScimError::invalid_value(format!("sortBy '{s}' is invalid {e}")))
+            })
+        })
+        .transpose()?;
+    let projection = Projection::from_params(
+        Some(&search.attributes.join(",")),
+        Some(&search.excluded_attributes.join(",")),
+    )?;
+    let count = match search.count {
+        None => limits.default_page_size,
+        Some(n) if n < 0 => 0,
+        Some(n) => (n as u64).min(limits.max_page_size),
+    };
+    let start_index = search.start_index.unwrap_or(1).max(1) as u64;
+    let cursor_paging = search.cursor.is_some();
+    let page = state
+        .store
+        .list(
+            &auth.app.name,
+            kind,
+            &ListQuery {
+                filter,
+                sort_by,
+                descending: search.sort_order == Some(SortOrder::Descending),
+                start_index,
+                count,
+                cursor: search.cursor,
+            },
+        )
+        .await?;
+    let base = base_url(state, auth);
+    let resources: Vec<Value> = page
+        .resources
+        .iter()
+        .map(|r| Value::Object(render(r, &base, &projection)))
+        .collect();
+    let body = ListResponse {
+        schemas: vec![LIST_RESPONSE_SCHEMA.to_owned()],
+        total_results: page.total,
+        start_index: (!cursor_paging).then_some(start_index),
+        items_per_page: Some(resources.len() as u64),
+        resources,
+        next_cursor: page.next_cursor,
+        previous_cursor: None,
+    };
+    Ok(HttpResponse::Ok().content_type(SCIM_JSON).json(body))
+}
+
+/// `GET /Users/{id}`; answers 304 when `If-None-Match` names the current version.
+pub async fn get(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    req: HttpRequest,
+    id: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind(&req)?;
+    let projection = projection_from_query(&req)?;
+    let resource = load(&state, &auth, kind, &id.2).await?;
+    let etag = resource.etag();
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if not_modified {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    Ok(resource_response(
+        StatusCode::OK,
+        &resource,
+        &base_url(&state, &auth),
+        &projection,
+    ))
+}
+
+async fn load(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    id: &str,
+) -> Result<Resource, ApiError> {
+    state
+        .store
+        .get(&auth.app.name, kind, id)
+        .await?
+        .ok_or_else(|| {
+            ApiError(ScimError::not_found(format!(
+                "{} {id} not found",
+                kind.schema().name
+            )))
+        })
+}
+
+/// `POST /Users`.
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    req: HttpRequest,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind(&req)?;
+    let projection = projection_from_query(&req)?;
+    let data = validate::validate(kind.schema(), body.0, Mode::Create)?;
+    let resource = state
+        .store
+        .create(&auth.app.name, kind, data, &auth.actor)
+        .await?;
+    Ok(resource_response(
+        StatusCode::CREATED,
+        &resource,
+        &base_url(&state, &auth),
+        &projection,
+    ))
+}
+
+/// `PUT /Users/{id}`: read-only attributes in the body (Okta sends `id`, `meta`, `groups`)
+/// are ignored.
+pub async fn replace(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    req: HttpRequest,
+    id: web::Path<(String, String, String)>,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind(&req)?;
+    let projection = projection_from_query(&req)?;
+    let wanted = if_match(&req)?;
+    let current = load(&state, &auth, kind, &id.2).await?;
+    let data = validate::validate(
+        kind.schema(),
+        body.0,
+        Mode::Replace {
+            existing: &current.data,
+        },
+    )?;
+    let resource = state
+        .store
+        .replace(
+            &auth.app.name,
+            kind,
+            &current.id,
+            data,
+            Some(wanted.unwrap_or(current.version)),
+            &auth.actor,
+        )
+        .await?;
+    Ok(resource_response(
+        StatusCode::OK,
+        &resource,
+        &base_url(&state, &auth),
+        &projection,
+    ))
+}
+
+/// `PATCH /Users/{id}`.
+pub async fn patch(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    req: HttpRequest,
+    id: web::Path<(String, String, String)>,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind(&req)?;
+    let projection = projection_from_query(&req)?;
+    let request: PatchOp = serde_json::from_value(body.0).map_err(|e| {
+        ApiError(ScimError::invalid_syntax(format!(
+            "the body is not a PatchOp request: {e}"
+        )))
+    })?;
+    let wanted = if_match(&req)?;
+    let current = load(&state, &auth, kind, &id.2).await?;
+    let data = scim::patch::apply(kind.schema(), &current.data, &request)?;
+    let resource = state
+        .store
+        .replace(
+            &auth.app.name,
+            kind,
+            &current.id,
+            data,
+            Some(wanted.unwrap_or(current.version)),
+            &auth.actor,
+        )
+        .await?;
+    Ok(resource_response(
+        StatusCode::OK,
+        &resource,
+        &base_url(&state, &auth),
+        &projection,
+    ))
+}
+
+/// `DELETE /Users/{id}`.
+pub async fn delete(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    req: HttpRequest,
+    id: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let kind = kind(&req)?;
+    let wanted = if_match(&req)?;
+    state
+        .store
+        .delete(&auth.app.name, kind, &id.2, wanted, &auth.actor)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::NotFound => ApiError(ScimError::not_found(format!(
+                "{} {} not found",
+                kind.schema().name,
+                id.2
+            ))),
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_parse_weak_strong_and_garbage() {
+        assert_eq!(parse_etag("W/\"3\""), Some(3));
+        assert_eq!(parse_etag("\"12\""), Some(12));
+        assert_eq!(parse_etag("W/\"abc\""), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! The scimbridge server: SCIM 2.0 endpoints per app under `/apps/{app}/scim/v2`, health
+//! and metrics endpoints, and the pieces the `scimbridge` binary is made of.
+
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod metrics;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use store::Store;
+use tracing_actix_web::TracingLogger;
+
+use crate::body::BodyLimit;
+use crate::config::{Config, LogFormat};
+use crate::handlers::{discovery, ops, resources};
+use crate::metrics::Metrics;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Store,
+    pub config: Config,
+    pub metrics: Metrics,
+}
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+        .service(
+            web::scope("/apps/{app}/scim/v2")
+                .service(
+                    web::resource("/ServiceProviderConfig")
+                        .route(web::get().to(discovery::service_provider_config))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/ResourceTypes")
+                        .route(web::get().to(discovery::resource_types))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/ResourceTypes/{id}")
+                        .route(web::get().to(discovery::resource_type_by_id))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/Schemas")
+                        .route(web::get().to(discovery::schemas))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/Schemas/{id}")
+                        .route(web::get().to(discovery::schema_by_id))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(web::resource("/Me").to(ops::me))
+                .service(web::resource("/Me/{rest:.*}").to(ops::me))
+                .service(
+                    web::resource("/{kind:Users|Groups}/.search")
+                        .route(web::post().to(resources::search))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/{kind:Users|Groups}")
+                        .route(web::get().to(resources::list))
+                        .route(web::post().to(resources::create))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/{kind:Users|Groups}/{id}")
+                        .route(web::get().to(resources::get))
+                        .route(web::put().to(resources::replace))
+                        .route(web::patch().to(resources::patch))
+                        .route(web::delete().to(resources::delete))
+                        .default_service(web::to(ops::method_not_allowed)),
+                ),
+        )
+        .default_service(web::to(ops::not_found));
+}
+
+/// Sets up logging to stderr: text or JSON, filtered by `log_level` (or `RUST_LOG`).
+pub fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log_level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match config.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    if result.is_err() {
+        tracing::debug!("a tracing subscriber was already installed");
+    }
+}
+
+/// Builds the state the HTTP server shares between workers.
+pub fn state(store: Store, config: Config) -> std::io::Result<web::Data<AppState>> {
+    let metrics = Metrics::new().map_err(std::io::Error::other)?;
+    Ok(web::Data::new(AppState {
+        store,
+        config,
+        metrics,
+    }))
+}
+
+/// Runs the HTTP server on `listener` until it is stopped.
+pub async fn serve(
+    state: web::Data<AppState>,
+    listener: std::net::TcpListener,
+) -> std::io::Result<()> {
+    let body_limit = BodyLimit(state.config.limits.max_body_bytes);
+    HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(body_limit)
+            .wrap(from_fn(metrics::record))
+            .wrap(TracingLogger::default())
+            .configure(routes)
+    })
+    .listen(listener)?
+    .run()
+    .await
+}

@@ -1,0 +1,300 @@
+//! The `scimbridge` command: the server and its admin tasks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scimbridge::config::Config;
+use store::{AppKind, AppName, Store};
+
+#[derive(Parser)]
+#[command(name = "scimbridge", version, about = "SCIM 2.0 bridge from identity providers to SaaS admin APIs")]
+struct Cli {
+    /// TOML configuration file (every key also has a SCIMBRIDGE_* environment variable).
+    #[arg(long, short, env = "SCIMBRIDGE_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (SCIM endpoints, health, metrics).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage apps (one vendor tenant each, or a plain `directory`).
+    #[command(subcommand)]
+    App(AppCommand),
+    /// Manage an app's bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Add an app.
+    Add {
+        /// Lowercase letters, digits and '-'; it becomes part of the SCIM URL.
+        name: AppName,
+        /// directory, gong, zoominfo or chorus.
+        #[arg(long, default_value = "directory")]
+        kind: AppKind,
+    },
+    /// List apps.
+    List,
+    /// Remove an app and everything it holds (its audit log is kept).
+    Remove { name: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token; the secret is shown once.
+    Issue {
+        app: String,
+        /// A name for the token, such as the IdP it is for.
+        #[arg(long)]
+        label: Option<String>,
+        /// Days until it expires; never, if omitted.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// Replace a token; the old one keeps working for the grace period.
+    Rotate {
+        app: String,
+        token_id: String,
+        /// Seconds the old token stays valid (default: tokens.rotation_grace_seconds).
+        #[arg(long)]
+        grace_seconds: Option<u64>,
+    },
+    /// Revoke a token at once.
+    Revoke { app: String, token_id: String },
+    /// List an app's tokens (never their secrets).
+    List { app: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("scimbridge: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    scimbridge::init_tracing(&config);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("scimbridge: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("scimbridge: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> Result<Store, String> {
+    let url = config.database_url();
+    Store::connect(&url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))
+}
+
+/// The database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            store.migrate().await.map_err(|e| e.to_string())?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::App(cmd) => app_command(cmd, &config).await,
+        Command::Token(cmd) => token_command(cmd, &config).await,
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let store = open_store(&config).await?;
+    first_run(&store, &config).await?;
+    let listener = std::net::TcpListener::bind(config.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    tracing::info!(
+        listen = %config.listen,
+        database = %redact(&config.database_url()),
+        "scimbridge is serving SCIM under {}/apps/{{app}}/scim/v2",
+        config.public_url()
+    );
+    let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
+    scimbridge::serve(state, listener)
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// On an empty database, creates the `demo` directory app and prints a token for it, so
+/// that a new user can provision at once.
+async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
+    if !store.list_apps().await.map_err(|e| e.to_string())?.is_empty() {
+        return Ok(());
+    }
+    let name: AppName = "demo".parse().map_err(|e| format!("{e}"))?;
+    store
+        .create_app(&name, AppKind::Directory, serde_json::json!({}))
+        .await
+        .map_err(|e| e.to_string())?;
+    let token = store
+        .issue_token("demo", Some("first-run"), None)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "First run: created the app 'demo' (a plain SCIM directory).\n\
+         SCIM base URL: {}/apps/demo/scim/v2\n\
+         Bearer token (shown once; keep it): {}\n\
+         Try: curl -H 'Authorization: Bearer {}' {}/apps/demo/scim/v2/Users\n",
+        config.public_url(),
+        token.secret,
+        token.secret,
+        config.public_url()
+    );
+    Ok(())
+}
+
+async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
+    let store = open_store(config).await?;
+    match cmd {
+        AppCommand::Add { name, kind } => {
+            let app = store
+                .create_app(&name, kind, serde_json::json!({}))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "added app '{}' ({}); its SCIM base URL is {}/apps/{}/scim/v2\nissue a token with: scimbridge token issue {}",
+                app.name,
+                app.kind,
+                config.public_url(),
+                app.name,
+                app.name
+            );
+        }
+        AppCommand::List => {
+            let apps = store.list_apps().await.map_err(|e| e.to_string())?;
+            println!("{:<24} {:<10} CREATED", "NAME", "KIND");
+            for app in apps {
+                println!("{:<24} {:<10} {}", app.name, app.kind, app.created_at.to_rfc3339());
+            }
+        }
+        AppCommand::Remove { name } => {
+            if store.delete_app(&name).await.map_err(|e| e.to_string())? {
+                println!("removed app '{name}'");
+            } else {
+                return Err(format!("there is no app '{name}' (see: scimbridge app list)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn token_command(cmd: TokenCommand, config: &Config) -> Result<(), String> {
+    let store = open_store(config).await?;
+    match cmd {
+        TokenCommand::Issue {
+            app,
+            label,
+            expires_in_days,
+        } => {
+            let expires_at = expires_in_days
+                .map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+            let token = store
+                .issue_token(&app, label.as_deref(), expires_at)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "token {} for app '{app}'{}\n{}\n(shown once: store it in your IdP now)",
+                token.info.id,
+                token
+                    .info
+                    .expires_at
+                    .map(|t| format!(", expires {}", t.to_rfc3339()))
+                    .unwrap_or_default(),
+                token.secret
+            );
+        }
+        TokenCommand::Rotate {
+            app,
+            token_id,
+            grace_seconds,
+        } => {
+            let grace = grace_seconds.unwrap_or(config.tokens.rotation_grace_seconds);
+            let grace = chrono::Duration::seconds(i64::try_from(grace).unwrap_or(i64::MAX));
+            let token = store
+                .rotate_token(&app, &token_id, grace)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "token {} replaces {token_id}, which stops working in {}s\n{}\n(shown once: store it in your IdP now)",
+                token.info.id,
+                grace.num_seconds(),
+                token.secret
+            );
+        }
+        TokenCommand::Revoke { app, token_id } => {
+            if store
+                .revoke_token(&app, &token_id)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("revoked token {token_id}");
+            } else {
+                return Err(format!(
+                    "app '{app}' has no token {token_id} (see: scimbridge token list {app})"
+                ));
+            }
+        }
+        TokenCommand::List { app } => {
+            let tokens = store.list_tokens(&app).await.map_err(|e| e.to_string())?;
+            println!("{:<38} {:<20} {:<26} STATE", "ID", "LABEL", "EXPIRES");
+            for t in tokens {
+                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                println!(
+                    "{:<38} {:<20} {:<26} {state}",
+                    t.id,
+                    t.label.clone().unwrap_or_default(),
+                    t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into()),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://scim:s3cret@db:5432/scim"),
+            "postgres://scim:***@db:5432/scim"
+        );
+        assert_eq!(redact("sqlite://data/scimbridge.db"), "sqlite://data/scimbridge.db");
+    }
+}
