@@ -47,11 +47,15 @@ impl From<StoreError> for ApiError {
                 ),
             )),
             StoreError::InvalidFilter(detail) => ApiError(ScimError::invalid_filter(detail)),
-            StoreError::InvalidCursor(detail) => ApiError(ScimError {
-                status: 400,
-                scim_type: None,
-                detail,
-            }),
+            StoreError::InvalidSort(detail) => ApiError(ScimError::invalid_value(format!(
+                "invalid sortBy: {detail}"
+            ))),
+            // RFC 9865 §2.2 names the error `invalidCursor`, a keyword RFC 7644 lacks, so
+            // it goes in the detail.
+            StoreError::InvalidCursor(detail) => ApiError(ScimError::status(
+                400,
+                format!("invalidCursor: {detail}; start again with an empty cursor"),
+            )),
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::internal()
