@@ -1,5 +1,6 @@
 //! The `scimbridge` command: the server and its admin tasks.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -173,7 +174,9 @@ async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
         .issue_token("demo", Some("first-run"), None)
         .await
         .map_err(|e| e.to_string())?;
-    println!(
+    // Written, not printed: a closed stdout must not bring the server down.
+    let _ = writeln!(
+        std::io::stdout(),
         "First run: created the app 'demo' (a plain SCIM directory).\n\
          SCIM base URL: {}/apps/demo/scim/v2\n\
          Bearer token (shown once; keep it): {}\n\
