@@ -385,9 +385,12 @@ pub(crate) fn opt_from_micros(us: Option<i64>) -> Result<Option<DateTime<Utc>>, 
     us.map(from_micros).transpose()
 }
 
-/// The current time at the precision the database keeps, so that what a write returns
-/// equals what a later read returns.
-pub(crate) fn now() -> DateTime<Utc> {
-    let t = Utc::now();
+/// `t` at the precision the database keeps, so that what a write returns equals what a
+/// later read returns.
+pub(crate) fn stored_precision(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+pub(crate) fn now() -> DateTime<Utc> {
+    stored_precision(Utc::now())
 }
