@@ -50,6 +50,7 @@ pub(crate) enum Arg {
     Text(String),
     OptText(Option<String>),
     Int(i64),
+    Float(f64),
     OptInt(Option<i64>),
     Bool(bool),
     OptBool(Option<bool>),
@@ -130,6 +131,7 @@ where
     String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -141,6 +143,7 @@ where
             Arg::Text(v) => out.add(v.clone()),
             Arg::OptText(v) => out.add(v.clone()),
             Arg::Int(v) => out.add(*v),
+            Arg::Float(v) => out.add(*v),
             Arg::OptInt(v) => out.add(*v),
             Arg::Bool(v) => out.add(*v),
             Arg::OptBool(v) => out.add(*v),
@@ -382,9 +385,12 @@ pub(crate) fn opt_from_micros(us: Option<i64>) -> Result<Option<DateTime<Utc>>, 
     us.map(from_micros).transpose()
 }
 
-/// The current time at the precision the database keeps, so that what a write returns
-/// equals what a later read returns.
-pub(crate) fn now() -> DateTime<Utc> {
-    let t = Utc::now();
+/// `t` at the precision the database keeps, so that what a write returns equals what a
+/// later read returns.
+pub(crate) fn stored_precision(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+pub(crate) fn now() -> DateTime<Utc> {
+    stored_precision(Utc::now())
 }

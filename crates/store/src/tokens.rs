@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::db::{Stmt, Tx, from_micros, micros, now, opt_from_micros};
+use crate::db::{Stmt, Tx, from_micros, micros, now, opt_from_micros, stored_precision};
 use crate::{IssuedToken, Store, StoreError, TokenInfo};
 
 /// Every secret starts with this, so that leaked tokens are easy to recognise and scan for.
@@ -83,6 +83,7 @@ async fn insert_token(
 ) -> Result<IssuedToken, StoreError> {
     let secret = new_secret();
     let id = uuid::Uuid::new_v4().to_string();
+    let expires_at = expires_at.map(stored_precision);
     tx.execute(
         &Stmt::new(
             "INSERT INTO tokens (id, app, label, secret_hash, created_us, expires_us) \
