@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use store::{AppKind, ListQuery, ResourceKind, Store, StoreError};
 
 fn validated(v: Value) -> Map<String, Value> {
-    scim::validate::validate(scim::schema::user(), &v, scim::validate::Mode::Create).unwrap()
+    scim::validate::validate(scim::schema::user(), v, scim::validate::Mode::Create).unwrap()
 }
 
 /// Users with names, e-mails (primary or not), credit limits and gaps.
