@@ -1,6 +1,7 @@
 //! The scimbridge server: SCIM 2.0 endpoints per app under `/apps/{app}/scim/v2`, health
 //! and metrics endpoints, and the pieces the `scimbridge` binary is made of.
 
+pub mod app_auth;
 pub mod auth;
 pub mod body;
 pub mod config;

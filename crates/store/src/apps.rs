@@ -79,6 +79,26 @@ impl Store {
         row.map(AppRow::into_app).transpose()
     }
 
+    /// Replaces an app's configuration (its authentication settings, later its vendor
+    /// mapping).
+    pub async fn set_app_config(&self, name: &str, config: Value) -> Result<App, StoreError> {
+        let mut tx = self.db.write().await?;
+        let sql = format!(
+            "UPDATE apps SET config = {} WHERE name = $1",
+            self.backend().json_arg("$2")
+        );
+        let updated = tx
+            .execute(&Stmt::new(sql).bind(name).bind(config.to_string()))
+            .await?;
+        if updated == 0 {
+            return Err(StoreError::AppNotFound(name.to_owned()));
+        }
+        tx.commit().await?;
+        self.get_app(name)
+            .await?
+            .ok_or_else(|| StoreError::AppNotFound(name.to_owned()))
+    }
+
     /// Every app, by name.
     pub async fn list_apps(&self) -> Result<Vec<App>, StoreError> {
         let mut tx = self.db.read().await?;

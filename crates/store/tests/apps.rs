@@ -49,6 +49,16 @@ async fn apps_are_created_once_listed_and_deleted() {
             Some(app.clone())
         );
         assert!(store.list_apps().await.unwrap().contains(&app));
+        let changed = store
+            .set_app_config(name.as_str(), json!({"auth": {"basic": {"username": "okta"}}}))
+            .await
+            .unwrap();
+        assert_eq!(changed.config["auth"]["basic"]["username"], "okta");
+        assert_eq!(store.get_app(name.as_str()).await.unwrap(), Some(changed));
+        assert!(matches!(
+            store.set_app_config("no-such-app", json!({})).await,
+            Err(StoreError::AppNotFound(_))
+        ));
         assert!(store.delete_app(name.as_str()).await.unwrap());
         assert_eq!(store.get_app(name.as_str()).await.unwrap(), None);
         store.ping().await.unwrap();
