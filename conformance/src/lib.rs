@@ -41,10 +41,13 @@ pub struct TestApp {
     pub token: String,
 }
 
+/// A change to the server configuration, made before the server starts.
+type Configure = Box<dyn FnOnce(&mut Config) + Send>;
+
 /// How to start a [`TestServer`].
 pub struct Builder {
     extra_apps: usize,
-    configure: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+    configure: Option<Configure>,
 }
 
 impl Builder {
@@ -131,7 +134,9 @@ impl TestServer {
             }
         };
         let mut apps = started.apps.into_iter();
-        let app = apps.next().expect("the server thread creates at least one app");
+        let app = apps
+            .next()
+            .expect("the server thread creates at least one app");
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(Duration::from_secs(60))
@@ -287,11 +292,14 @@ fn serve_in_this_thread(
                 return;
             }
         };
-        let built = setup(builder, dir.path()).await.and_then(|(started, store, config, listener)| {
-            let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
-            let server = scimbridge::server(state, listener).map_err(|e| e.to_string())?;
-            Ok((started, server))
-        });
+        let built =
+            setup(builder, dir.path())
+                .await
+                .and_then(|(started, store, config, listener)| {
+                    let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
+                    let server = scimbridge::server(state, listener).map_err(|e| e.to_string())?;
+                    Ok((started, server))
+                });
         let server = match built {
             Ok((started, server)) => {
                 let _ = ready.send(Ok(started));
@@ -356,8 +364,10 @@ async fn setup(
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let origin = format!("http://127.0.0.1:{}", addr.port());
-    let mut config = Config::default();
-    config.data_dir = dir.to_owned();
+    let mut config = Config {
+        data_dir: dir.to_owned(),
+        ..Config::default()
+    };
     if let Some(configure) = builder.configure {
         configure(&mut config);
     }
@@ -418,7 +428,9 @@ impl Request<'_> {
     }
 
     fn has_header(&self, name: &str) -> bool {
-        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     pub async fn send(self) -> Response {
@@ -438,13 +450,13 @@ impl Request<'_> {
         let response = request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{method} {url}: no response: {e}"));
+            .unwrap_or_else(|e| panic!("{method} {url}: no response: {}", chain(&e)));
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .unwrap_or_else(|e| panic!("{method} {url}: cannot read the body: {e}"))
+            .unwrap_or_else(|e| panic!("{method} {url}: cannot read the body: {}", chain(&e)))
             .to_vec();
         let elapsed = started.elapsed();
         let json = if body.iter().all(u8::is_ascii_whitespace) {
@@ -462,6 +474,18 @@ impl Request<'_> {
             elapsed,
         }
     }
+}
+
+/// An error with its causes, for messages.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// What came back.

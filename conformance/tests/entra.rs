@@ -12,7 +12,7 @@
 use conformance::*;
 
 /// Entra's requests: `application/scim+json` bodies.
-fn entra(srv: &TestServer, method: Method, path: &str) -> Request<'_> {
+fn entra<'a>(srv: &'a TestServer, method: Method, path: &str) -> Request<'a> {
     srv.request(method, path)
         .header("Accept", "application/scim+json")
 }
@@ -95,7 +95,10 @@ async fn test_connection_with_a_random_guid_filter() {
     let r = entra(
         &srv,
         Method::GET,
-        &filter("Groups", "displayName eq \"c5a3b0b4-0d6f-4b8f-9a7e-4bd1e8d0f1a2\""),
+        &filter(
+            "Groups",
+            "displayName eq \"c5a3b0b4-0d6f-4b8f-9a7e-4bd1e8d0f1a2\"",
+        ),
     )
     .send()
     .await;
@@ -112,14 +115,23 @@ async fn create_user_then_match_by_username_external_id_and_work_email() {
     let external_id = "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef";
 
     // Entra first looks the user up; nothing yet.
-    let r = entra(&srv, Method::GET, &filter("Users", &format!("userName eq \"{user_name}\"")))
-        .send()
-        .await;
+    let r = entra(
+        &srv,
+        Method::GET,
+        &filter("Users", &format!("userName eq \"{user_name}\"")),
+    )
+    .send()
+    .await;
     assert!(r.expect_list().is_empty());
 
-    let r = entra_json(&srv, Method::POST, "/Users", &entra_user(user_name, external_id, email))
-        .send()
-        .await;
+    let r = entra_json(
+        &srv,
+        Method::POST,
+        "/Users",
+        &entra_user(user_name, external_id, email),
+    )
+    .send()
+    .await;
     r.expect_status(201).expect_scim_json();
     let id = r.id();
     let u = &r.json;
@@ -134,16 +146,26 @@ async fn create_user_then_match_by_username_external_id_and_work_email() {
     assert_eq!(u[ENTERPRISE_URN]["employeeNumber"], "701984");
     assert_eq!(u[ENTERPRISE_URN]["department"], "Tour Operations");
     assert!(
-        u["schemas"].as_array().unwrap().iter().any(|s| s == ENTERPRISE_URN),
+        u["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == ENTERPRISE_URN),
         "{u}"
     );
     assert!(u.get("roles").is_none() || u["roles"] == json!([]), "{u}");
 
     let queries = [
         filter("Users", &format!("userName eq \"{user_name}\"")),
-        filter("Users", &format!("userName eq \"{}\"", user_name.to_lowercase())),
+        filter(
+            "Users",
+            &format!("userName eq \"{}\"", user_name.to_lowercase()),
+        ),
         filter("Users", &format!("externalId eq \"{external_id}\"")),
-        filter("Users", &format!("emails[type eq \"work\"].value eq \"{email}\"")),
+        filter(
+            "Users",
+            &format!("emails[type eq \"work\"].value eq \"{email}\""),
+        ),
         // Brackets sent raw rather than percent-encoded.
         format!(
             "/Users?filter=emails[type+eq+%22work%22].value+eq+%22{}%22",
@@ -160,16 +182,28 @@ async fn create_user_then_match_by_username_external_id_and_work_email() {
     let r = entra(
         &srv,
         Method::GET,
-        &filter("Users", &format!("externalId eq \"{}\"", external_id.to_uppercase())),
+        &filter(
+            "Users",
+            &format!("externalId eq \"{}\"", external_id.to_uppercase()),
+        ),
     )
     .send()
     .await;
-    assert!(r.expect_list().is_empty(), "externalId is caseExact: {}", r.json);
+    assert!(
+        r.expect_list().is_empty(),
+        "externalId is caseExact: {}",
+        r.json
+    );
 
     // A second create of the same userName: 409 uniqueness.
-    let r = entra_json(&srv, Method::POST, "/Users", &entra_user(user_name, "other", email))
-        .send()
-        .await;
+    let r = entra_json(
+        &srv,
+        Method::POST,
+        "/Users",
+        &entra_user(user_name, "other", email),
+    )
+    .send()
+    .await;
     r.expect_error(409, Some("uniqueness"));
 }
 
@@ -227,7 +261,10 @@ async fn default_patch_capitalised_ops_and_string_booleans() {
     assert_eq!(u["name"]["familyName"], "updatedFamilyName");
     assert_eq!(u["name"]["givenName"], "givenName");
     assert_eq!(u["title"], "Engineer");
-    assert_eq!(u["userName"], "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com");
+    assert_eq!(
+        u["userName"],
+        "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"
+    );
     assert_eq!(u[ENTERPRISE_URN]["department"], "R&D");
     assert_eq!(u[ENTERPRISE_URN]["employeeNumber"], "701984");
 
@@ -252,14 +289,14 @@ async fn default_patch_capitalised_ops_and_string_booleans() {
 #[tokio::test]
 async fn patch_work_email_onto_a_user_without_one() {
     let srv = TestServer::start().await;
-    for op in ["Add", "Replace", "add"] {
+    for (i, op) in ["Add", "Replace", "add"].into_iter().enumerate() {
         let r = entra_json(
             &srv,
             Method::POST,
             "/Users",
             &json!({
                 "schemas": [USER_URN],
-                "userName": format!("noemail-{op}@contoso.com"),
+                "userName": format!("noemail-{i}@contoso.com"),
                 "active": true
             }),
         )
@@ -272,14 +309,18 @@ async fn patch_work_email_onto_a_user_without_one() {
             Method::PATCH,
             &path,
             &patch_op(json!([
-                {"op": op, "path": "emails[type eq \"work\"].value", "value": format!("{op}@contoso.com")}
+                {"op": op, "path": "emails[type eq \"work\"].value", "value": format!("work{i}@contoso.com")}
             ])),
         )
         .send()
         .await;
         r.expect_one_of(&[200, 204]);
         let r = entra(&srv, Method::GET, &path).send().await;
-        assert_eq!(r.json["emails"][0]["value"], format!("{op}@contoso.com"), "{op}");
+        assert_eq!(
+            r.json["emails"][0]["value"],
+            format!("work{i}@contoso.com"),
+            "{op}"
+        );
         assert_eq!(r.json["emails"][0]["type"], "work", "{op}");
     }
 }
@@ -315,7 +356,10 @@ async fn aad_opt_scim_062020_value_object_patch() {
     assert_eq!(u["displayName"], "Pvq_");
     assert_eq!(u["name"]["givenName"], "Pvq");
     assert_eq!(u["name"]["familyName"], "Kcs");
-    assert_eq!(u["name"]["formatted"], "givenName familyName", "the rest of name stays");
+    assert_eq!(
+        u["name"]["formatted"], "givenName familyName",
+        "the rest of name stays"
+    );
     assert_eq!(u[ENTERPRISE_URN]["employeeNumber"], "Hqa");
     assert_eq!(u[ENTERPRISE_URN]["department"], "Sales");
     assert_eq!(u["active"], false);
@@ -500,9 +544,13 @@ async fn group_lifecycle() {
         assert_eq!(found[0]["id"], gid.as_str());
         assert!(found[0].get("members").is_none(), "{q}: {}", r.json);
     }
-    let r = entra(&srv, Method::GET, &format!("{group_path}?excludedAttributes=members"))
-        .send()
-        .await;
+    let r = entra(
+        &srv,
+        Method::GET,
+        &format!("{group_path}?excludedAttributes=members"),
+    )
+    .send()
+    .await;
     r.expect_status(200);
     assert!(r.json.get("members").is_none());
 
@@ -528,10 +576,17 @@ async fn group_lifecycle() {
         "value": [{"$ref": null, "value": u1}, {"$ref": null, "value": u2}]
     }]));
     for _ in 0..2 {
-        let r = entra_json(&srv, Method::PATCH, &group_path, &add).send().await;
+        let r = entra_json(&srv, Method::PATCH, &group_path, &add)
+            .send()
+            .await;
         r.expect_one_of(&[200, 204]);
         let r = entra(&srv, Method::GET, &group_path).send().await;
-        assert_eq!(values_of(&r.json, "members"), sorted(&[&u1, &u2]), "{}", r.json);
+        assert_eq!(
+            values_of(&r.json, "members"),
+            sorted(&[&u1, &u2]),
+            "{}",
+            r.json
+        );
         assert_eq!(
             r.json["displayName"],
             "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"
@@ -615,7 +670,9 @@ async fn group_lifecycle() {
         .await
         .expect_error(404, None);
     // The user no longer lists the group.
-    let r = entra(&srv, Method::GET, &format!("/Users/{u3}")).send().await;
+    let r = entra(&srv, Method::GET, &format!("/Users/{u3}"))
+        .send()
+        .await;
     assert!(values_of(&r.json, "groups").is_empty(), "{}", r.json);
 }
 
@@ -674,9 +731,13 @@ async fn inactive_users_are_still_found_then_deleted() {
         .send()
         .await
         .expect_error(404, None);
-    let r = entra(&srv, Method::GET, &filter("Users", &format!("userName eq \"{user_name}\"")))
-        .send()
-        .await;
+    let r = entra(
+        &srv,
+        Method::GET,
+        &filter("Users", &format!("userName eq \"{user_name}\"")),
+    )
+    .send()
+    .await;
     assert!(r.expect_list().is_empty());
 }
 

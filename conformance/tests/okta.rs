@@ -15,7 +15,7 @@ use conformance::*;
 const OKTA_LIMIT: Duration = Duration::from_millis(600);
 
 /// Headers of every SPEC-test step but the two POSTs: a `Content-Type` even on bodiless GETs.
-fn spec(srv: &TestServer, method: Method, path: &str) -> Request<'_> {
+fn spec<'a>(srv: &'a TestServer, method: Method, path: &str) -> Request<'a> {
     srv.request(method, path)
         .header("Accept-Charset", "utf-8")
         .header("Content-Type", "application/scim+json; charset=utf-8")
@@ -25,7 +25,7 @@ fn spec(srv: &TestServer, method: Method, path: &str) -> Request<'_> {
 
 /// Okta's provisioning client: `application/scim+json; charset=utf-8` both ways, the
 /// content type sent on GETs and DELETEs too.
-fn okta(srv: &TestServer, method: Method, path: &str) -> Request<'_> {
+fn okta<'a>(srv: &'a TestServer, method: Method, path: &str) -> Request<'a> {
     srv.request(method, path)
         .header("Accept", "application/scim+json; charset=utf-8")
         .header("Content-Type", "application/scim+json; charset=utf-8")
@@ -62,11 +62,19 @@ async fn spec_test_sequence() {
         .await;
 
     // Optional Test: Test ServiceProviderConfig endpoint.
-    let r = spec(&srv, Method::GET, "/ServiceProviderConfig").send().await;
+    let r = spec(&srv, Method::GET, "/ServiceProviderConfig")
+        .send()
+        .await;
     r.expect_status(200).expect_scim_json();
     fast(&r);
     let c = &r.json;
-    assert!(c["schemas"].as_array().unwrap().iter().any(|s| s == SPC_URN));
+    assert!(
+        c["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == SPC_URN)
+    );
     for path in [
         "/patch",
         "/bulk",
@@ -107,9 +115,16 @@ async fn spec_test_sequence() {
     fast(&r);
     assert!(!types.is_empty());
     for field in ["name", "endpoint", "schema"] {
-        assert!(non_empty(&types[0][field]), "ResourceTypes[0].{field}: {}", r.json);
+        assert!(
+            non_empty(&types[0][field]),
+            "ResourceTypes[0].{field}: {}",
+            r.json
+        );
     }
-    let r = spec(&srv, Method::POST, "/ResourceTypes").body("test").send().await;
+    let r = spec(&srv, Method::POST, "/ResourceTypes")
+        .body("test")
+        .send()
+        .await;
     r.expect_error(405, None);
 
     // Optional Test: Check Schemas endpoint.
@@ -117,11 +132,16 @@ async fn spec_test_sequence() {
     let schemas = r.expect_list();
     fast(&r);
     assert!(non_empty(&schemas[0]["id"]) && non_empty(&schemas[0]["attributes"]));
-    let r = spec(&srv, Method::POST, "/Schemas").body("test").send().await;
+    let r = spec(&srv, Method::POST, "/Schemas")
+        .body("test")
+        .send()
+        .await;
     r.expect_error(405, None);
 
     // Required Test: Test Users endpoint.
-    let r = spec(&srv, Method::GET, "/Users?count=1&startIndex=1").send().await;
+    let r = spec(&srv, Method::GET, "/Users?count=1&startIndex=1")
+        .send()
+        .await;
     let users = r.expect_list();
     fast(&r);
     assert_eq!(users.len(), 1, "count=1 returns one user: {}", r.json);
@@ -156,7 +176,11 @@ async fn spec_test_sequence() {
         "/active",
         "/emails/0/value",
     ] {
-        assert!(r.json.pointer(pointer).is_some_and(non_empty), "{pointer}: {}", r.json);
+        assert!(
+            r.json.pointer(pointer).is_some_and(non_empty),
+            "{pointer}: {}",
+            r.json
+        );
     }
 
     // Required Test: Test invalid User by username (Runscope sends %20 and %22).
@@ -181,7 +205,10 @@ async fn spec_test_sequence() {
     let r = spec(
         &srv,
         Method::GET,
-        &format!("/Users?filter={}", encode(&format!("userName eq \"{user_name}\""))),
+        &format!(
+            "/Users?filter={}",
+            encode(&format!("userName eq \"{user_name}\""))
+        ),
     )
     .send()
     .await;
@@ -208,7 +235,13 @@ async fn spec_test_sequence() {
     assert_eq!(r.json["userName"], user_name);
     assert_eq!(r.json["displayName"], "Okta Spec");
     assert_eq!(r.json["emails"][0]["value"], user_name);
-    assert!(r.json["schemas"].as_array().unwrap().iter().any(|s| s == USER_URN));
+    assert!(
+        r.json["schemas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == USER_URN)
+    );
     let id_user_one = r.id();
     let location = r.header("location").expect("201 carries a Location header");
     assert_eq!(location, format!("{}/Users/{id_user_one}", srv.base()));
@@ -235,7 +268,10 @@ async fn spec_test_sequence() {
     let r = spec(
         &srv,
         Method::GET,
-        &format!("/Users?filter={}", encode(&format!("userName eq \"{caps}\""))),
+        &format!(
+            "/Users?filter={}",
+            encode(&format!("userName eq \"{caps}\""))
+        ),
     )
     .send()
     .await;
@@ -277,9 +313,13 @@ async fn spec_test_older_case_check_bare_username_filter_is_400() {
     let srv = TestServer::start().await;
     srv.create_user("okta.spec.user@example.test", "Okta", "Spec")
         .await;
-    let r = spec(&srv, Method::GET, "/Users?filter=OKTA.SPEC.USER@EXAMPLE.TEST")
-        .send()
-        .await;
+    let r = spec(
+        &srv,
+        Method::GET,
+        "/Users?filter=OKTA.SPEC.USER@EXAMPLE.TEST",
+    )
+    .send()
+    .await;
     r.expect_error(400, Some("invalidFilter"));
 }
 
@@ -298,7 +338,10 @@ async fn bodiless_requests_with_a_content_type_are_accepted() {
         "/ResourceTypes".to_owned(),
         "/Schemas".to_owned(),
     ] {
-        okta(&srv, Method::GET, &path).send().await.expect_status(200);
+        okta(&srv, Method::GET, &path)
+            .send()
+            .await
+            .expect_status(200);
     }
     let group = srv.create_group("ct group").await;
     let gid = group["id"].as_str().unwrap();
@@ -340,7 +383,10 @@ async fn provisioning_user_lifecycle() {
     r.expect_status(201).expect_scim_json();
     let created = r.json.clone();
     let id = r.id();
-    assert!(created.get("password").is_none(), "password returned: {created}");
+    assert!(
+        created.get("password").is_none(),
+        "password returned: {created}"
+    );
     assert_eq!(created["userName"], "test.user@okta.local");
     assert_eq!(created["externalId"], "00ujl29u0le5T6Aj10h7");
     assert_eq!(created["locale"], "en-US");
@@ -363,7 +409,9 @@ async fn provisioning_user_lifecycle() {
     assert!(found[0].get("password").is_none());
 
     // Profile update: GET, then a full PUT with id, meta and groups, and the password again.
-    let r = okta(&srv, Method::GET, &format!("/Users/{id}")).send().await;
+    let r = okta(&srv, Method::GET, &format!("/Users/{id}"))
+        .send()
+        .await;
     r.expect_status(200);
     assert!(r.json.get("password").is_none());
     let meta = r.json["meta"].clone();
@@ -411,9 +459,14 @@ async fn provisioning_user_lifecycle() {
     r.expect_one_of(&[200, 204]);
     if r.status == 200 {
         assert_eq!(r.json["active"], false);
-        assert_eq!(r.json["name"]["givenName"], "Another", "PATCH keeps the rest");
+        assert_eq!(
+            r.json["name"]["givenName"], "Another",
+            "PATCH keeps the rest"
+        );
     }
-    let r = okta(&srv, Method::GET, &format!("/Users/{id}")).send().await;
+    let r = okta(&srv, Method::GET, &format!("/Users/{id}"))
+        .send()
+        .await;
     assert_eq!(r.json["active"], false);
     // An inactive user is still found by the existence check.
     let r = okta(&srv, Method::GET, check).send().await;
@@ -428,11 +481,15 @@ async fn provisioning_user_lifecycle() {
         .send()
         .await;
     r.expect_one_of(&[200, 204]);
-    let r = okta(&srv, Method::GET, &format!("/Users/{id}")).send().await;
+    let r = okta(&srv, Method::GET, &format!("/Users/{id}"))
+        .send()
+        .await;
     assert_eq!(r.json["active"], true);
 
     // Apps built with the wizard deactivate with a PUT of active false.
-    let r = okta(&srv, Method::GET, &format!("/Users/{id}")).send().await;
+    let r = okta(&srv, Method::GET, &format!("/Users/{id}"))
+        .send()
+        .await;
     let mut whole = r.json.clone();
     whole["active"] = json!(false);
     whole["password"] = json!("1mz050nq");
@@ -488,15 +545,21 @@ async fn import_pages_cover_every_user_once_in_a_stable_order() {
     }
     assert_eq!(first_pass, second_pass, "the paging order is stable");
     // Okta's own page size returns everything at once.
-    let r = okta(&srv, Method::GET, "/Users?startIndex=1&count=100").send().await;
+    let r = okta(&srv, Method::GET, "/Users?startIndex=1&count=100")
+        .send()
+        .await;
     assert_eq!(r.expect_list().len(), 7);
 }
 
 /// One import page of three users: their ids.
 async fn import_page(srv: &TestServer, start: u64) -> Vec<String> {
-    let r = okta(srv, Method::GET, &format!("/Users?startIndex={start}&count=3"))
-        .send()
-        .await;
+    let r = okta(
+        srv,
+        Method::GET,
+        &format!("/Users?startIndex={start}&count=3"),
+    )
+    .send()
+    .await;
     r.expect_list();
     assert_eq!(r.total(), 7);
     assert_eq!(r.json["startIndex"], start);
@@ -555,9 +618,13 @@ async fn group_push() {
     let group_path = format!("/Groups/{gid}");
 
     // Okta reads the group without its members.
-    let r = okta(&srv, Method::GET, &format!("{group_path}?excludedAttributes=members"))
-        .send()
-        .await;
+    let r = okta(
+        &srv,
+        Method::GET,
+        &format!("{group_path}?excludedAttributes=members"),
+    )
+    .send()
+    .await;
     r.expect_status(200);
     assert!(r.json.get("members").is_none(), "{}", r.json);
     assert_eq!(r.json["displayName"], "Test SCIMv2");
@@ -597,7 +664,9 @@ async fn group_push() {
     let r = okta(&srv, Method::GET, &group_path).send().await;
     assert_eq!(members_of(&r), sorted(&[u1, u2]));
     // The users see the group.
-    let r = okta(&srv, Method::GET, &format!("/Users/{u1}")).send().await;
+    let r = okta(&srv, Method::GET, &format!("/Users/{u1}"))
+        .send()
+        .await;
     assert_eq!(values_of(&r.json, "groups"), vec![gid.clone()]);
     assert_eq!(r.json["groups"][0]["display"], "Test SCIMv2 renamed");
 
@@ -618,7 +687,9 @@ async fn group_push() {
     let r = okta(&srv, Method::GET, &group_path).send().await;
     assert_eq!(members_of(&r), sorted(&[u2, u3]));
     assert_eq!(r.json["displayName"], "Test SCIMv2 renamed");
-    let r = okta(&srv, Method::GET, &format!("/Users/{u1}")).send().await;
+    let r = okta(&srv, Method::GET, &format!("/Users/{u1}"))
+        .send()
+        .await;
     assert!(values_of(&r.json, "groups").is_empty(), "{}", r.json);
 
     // Removing a member that is not there is not an error.

@@ -66,7 +66,10 @@ async fn create_from_a_template_with_string_booleans_and_null_id() {
     // "False" in any case is false.
     for (i, value) in ["false", "False", "FALSE"].iter().enumerate() {
         let r = onelogin(&srv, Method::POST, "/Users")
-            .json(&rendered_template(&format!("inactive{i}@onelogin.example"), value))
+            .json(&rendered_template(
+                &format!("inactive{i}@onelogin.example"),
+                value,
+            ))
             .send()
             .await;
         r.expect_status(201);
@@ -96,7 +99,10 @@ async fn create_with_missing_primary_and_empty_parameters() {
     r.expect_status(201);
     let u = &r.json;
     assert_eq!(u["emails"][0]["value"], "core@onelogin.example");
-    assert!(u["emails"][0].get("primary").is_none_or(|p| p == false), "{u}");
+    assert!(
+        u["emails"][0].get("primary").is_none_or(|p| p == false),
+        "{u}"
+    );
     assert!(u.get("externalId").is_none_or(Value::is_null), "{u}");
     for empty in ["title", "userType", "timezone"] {
         assert!(
@@ -133,7 +139,11 @@ async fn update_by_put_of_the_rendered_template() {
         .send()
         .await;
     r.expect_status(200);
-    assert_eq!(r.json["id"], id.as_str(), "a null id in the body is ignored");
+    assert_eq!(
+        r.json["id"],
+        id.as_str(),
+        "a null id in the body is ignored"
+    );
     assert_eq!(r.json["name"]["familyName"], "Smith");
 }
 
@@ -186,12 +196,18 @@ async fn suspension_in_every_plausible_form() {
     ];
     for (i, (label, method, suspend, resume)) in forms.into_iter().enumerate() {
         let r = onelogin(&srv, Method::POST, "/Users")
-            .json(&rendered_template(&format!("s{i}@onelogin.example"), "true"))
+            .json(&rendered_template(
+                &format!("s{i}@onelogin.example"),
+                "true",
+            ))
             .send()
             .await;
         r.expect_status(201);
         let path = format!("/Users/{}", r.id());
-        let r = onelogin(&srv, method.clone(), &path).json(&suspend).send().await;
+        let r = onelogin(&srv, method.clone(), &path)
+            .json(&suspend)
+            .send()
+            .await;
         r.expect_one_of(&[200, 204]);
         let r = onelogin(&srv, Method::GET, &path).send().await;
         assert_eq!(r.json["active"], false, "{label}: {}", r.json);
@@ -243,7 +259,10 @@ async fn delete_then_get_and_delete_again_are_404() {
     // Groups too.
     let g = srv.create_group("OneLogin Role").await;
     let gpath = format!("/Groups/{}", g["id"].as_str().unwrap());
-    onelogin(&srv, Method::DELETE, &gpath).send().await.expect_status(204);
+    onelogin(&srv, Method::DELETE, &gpath)
+        .send()
+        .await
+        .expect_status(204);
     onelogin(&srv, Method::GET, &gpath)
         .send()
         .await
