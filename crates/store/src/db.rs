@@ -1,0 +1,396 @@
+//! The two databases behind one small interface: statements with bound arguments, run in
+//! transactions, decoded into `FromRow` structs. Everything above this module is written
+//! once for both backends.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Arguments, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::error::StoreError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// A bound JSON argument: SQLite keeps JSON as TEXT, Postgres as JSONB.
+    pub(crate) fn json_arg(self, placeholder: &str) -> String {
+        match self {
+            Backend::Sqlite => placeholder.to_owned(),
+            Backend::Postgres => format!("CAST({placeholder} AS JSONB)"),
+        }
+    }
+
+    /// A JSON column read back as text.
+    pub(crate) fn json_text(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => column.to_owned(),
+            Backend::Postgres => format!("CAST({column} AS TEXT)"),
+        }
+    }
+}
+
+/// A value bound to a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Arg {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    Float(f64),
+    OptInt(Option<i64>),
+    Bool(bool),
+    OptBool(Option<bool>),
+    Bytes(Vec<u8>),
+}
+
+/// SQL with `$n` placeholders (both databases accept them) and its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stmt {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+impl Stmt {
+    pub fn new(sql: impl Into<String>) -> Self {
+        Stmt {
+            sql: sql.into(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn bind(mut self, arg: impl Into<Arg>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_owned())
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::OptText(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::OptText(v.map(str::to_owned))
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptInt(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<Option<bool>> for Arg {
+    fn from(v: Option<bool>) -> Self {
+        Arg::OptBool(v)
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
+}
+
+/// Builds a database's argument list; generic so that it is written once.
+fn arguments<'q, DB>(args: &[Arg]) -> Result<DB::Arguments<'q>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<bool>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Vec<u8>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut out = DB::Arguments::<'q>::default();
+    for arg in args {
+        let added = match arg {
+            Arg::Text(v) => out.add(v.clone()),
+            Arg::OptText(v) => out.add(v.clone()),
+            Arg::Int(v) => out.add(*v),
+            Arg::Float(v) => out.add(*v),
+            Arg::OptInt(v) => out.add(*v),
+            Arg::Bool(v) => out.add(*v),
+            Arg::OptBool(v) => out.add(*v),
+            Arg::Bytes(v) => out.add(v.clone()),
+        };
+        added.map_err(sqlx::Error::Encode)?;
+    }
+    Ok(out)
+}
+
+/// A row type both databases can decode.
+pub(crate) trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// An open transaction on either database.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a statement; returns the number of rows it changed.
+    pub async fn execute(&mut self, stmt: &Stmt) -> Result<u64, sqlx::Error> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
+                sqlx::query_with(&stmt.sql, args)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
+            Tx::Postgres(tx) => {
+                let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
+                sqlx::query_with(&stmt.sql, args)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected()
+            }
+        })
+    }
+
+    pub async fn fetch_all<T: Record>(&mut self, stmt: &Stmt) -> Result<Vec<T>, sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
+                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+            Tx::Postgres(tx) => {
+                let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
+                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+                    .fetch_all(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    pub async fn fetch_optional<T: Record>(
+        &mut self,
+        stmt: &Stmt,
+    ) -> Result<Option<T>, sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => {
+                let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
+                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+            Tx::Postgres(tx) => {
+                let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
+                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+                    .fetch_optional(&mut **tx)
+                    .await
+            }
+        }
+    }
+
+    pub async fn fetch_one<T: Record>(&mut self, stmt: &Stmt) -> Result<T, sqlx::Error> {
+        self.fetch_optional(stmt)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// The connection pools.
+#[derive(Debug, Clone)]
+pub(crate) enum Db {
+    /// SQLite allows one writer at a time, so writes go through a pool of one connection
+    /// (and take the write lock up front) while reads share a pool of readers.
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        let bad = |why: String| StoreError::InvalidUrl {
+            url: url.to_owned(),
+            why,
+        };
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| bad(e.to_string()))?
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if in_memory {
+                // Every connection to an in-memory database is a database of its own, so
+                // there must be exactly one, kept open for the life of the store.
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options)
+                    .await?;
+                return Ok(Db::Sqlite {
+                    write: pool.clone(),
+                    read: pool,
+                });
+            }
+            if let Some(dir) = options.get_filename().parent() {
+                create_dir(dir).await?;
+            }
+            let options = options
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal);
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.read_only(true))
+                .await?;
+            return Ok(Db::Sqlite { write, read });
+        }
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            return Ok(Db::Postgres(pool));
+        }
+        Err(bad(
+            "use sqlite://path/to/file.db, sqlite::memory: or postgres://…".into(),
+        ))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite { .. } => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite { write, .. } => SQLITE_MIGRATIONS.run(write).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// A transaction that only reads.
+    pub async fn read(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at once, so that it
+    /// never has to upgrade a read lock (which can fail with SQLITE_BUSY).
+    pub async fn write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.read().await?;
+        tx.fetch_one::<(i64,)>(&Stmt::new("SELECT CAST(1 AS BIGINT)"))
+            .await?;
+        tx.commit().await
+    }
+}
+
+async fn create_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.as_os_str().is_empty() {
+        return Ok(());
+    }
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|source| StoreError::DataDir {
+            path: dir.display().to_string(),
+            source,
+        })
+}
+
+/// Microseconds since the epoch: how every instant is stored.
+pub(crate) fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {us} µs is out of range")))
+}
+
+pub(crate) fn opt_from_micros(us: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    us.map(from_micros).transpose()
+}
+
+/// `t` at the precision the database keeps, so that what a write returns equals what a
+/// later read returns.
+pub(crate) fn stored_precision(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+pub(crate) fn now() -> DateTime<Utc> {
+    stored_precision(Utc::now())
+}

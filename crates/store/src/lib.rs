@@ -1,0 +1,61 @@
+//! scimbridge's persistence: apps, bearer tokens, SCIM resources with their memberships,
+//! the audit log and the work queue, on SQLite (embedded, the default) or Postgres.
+//!
+//! Writes commit the resource, its audit entry and (for apps with a vendor) its queue entry
+//! in one transaction. SCIM filters are translated to parameterised SQL that agrees with
+//! [`scim::filter::Filter::matches`] on [`Resource::to_scim`]; see [`query`] for how.
+//! The store trusts its input to be what [`scim::validate::validate`] returns.
+
+mod apps;
+mod columns;
+mod db;
+mod error;
+pub mod query;
+mod resources;
+mod tokens;
+mod types;
+
+use std::sync::Arc;
+
+pub use db::Backend;
+pub use error::StoreError;
+pub use scim::model::{SyncState, SyncStatus};
+pub use types::{
+    Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, IssuedToken, ListQuery, Page,
+    QueueEntry, Resource, ResourceKind, TokenInfo, UnknownAppKind,
+};
+
+/// A handle on the database; cheap to clone and share between tasks.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Arc<db::Db>,
+}
+
+impl Store {
+    /// Opens the database at `url` and brings its schema up to date.
+    ///
+    /// `sqlite://./data/scimbridge.db` creates the file and its directories if missing and
+    /// runs in WAL mode; `sqlite::memory:` is a private in-memory database (for tests);
+    /// `postgres://user@host/db` opens a connection pool.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = Store {
+            db: Arc::new(db::Db::connect(url).await?),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.db.migrate().await
+    }
+
+    /// Checks that the database answers: for readiness probes.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+}

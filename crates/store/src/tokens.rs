@@ -1,0 +1,258 @@
+//! Bearer tokens: 256 random bits, shown once, kept only as SHA-256, compared in constant
+//! time.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::db::{Stmt, Tx, from_micros, micros, now, opt_from_micros, stored_precision};
+use crate::{IssuedToken, Store, StoreError, TokenInfo};
+
+/// Every secret starts with this, so that leaked tokens are easy to recognise and scan for.
+const SECRET_PREFIX: &str = "sbt_";
+
+/// How stale `last_used_at` may get: refreshing it on every request would turn each
+/// authenticated read into a write.
+const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: String,
+    app: String,
+    label: Option<String>,
+    secret_hash: Vec<u8>,
+    created_us: i64,
+    expires_us: Option<i64>,
+    revoked_us: Option<i64>,
+    retires_us: Option<i64>,
+    last_used_us: Option<i64>,
+}
+
+const TOKEN_COLUMNS: &str = "id, app, label, secret_hash, created_us, expires_us, revoked_us, \
+                             retires_us, last_used_us";
+
+impl TokenRow {
+    fn info(&self) -> Result<TokenInfo, StoreError> {
+        Ok(TokenInfo {
+            id: self.id.clone(),
+            app: self.app.clone(),
+            label: self.label.clone(),
+            created_at: from_micros(self.created_us)?,
+            expires_at: opt_from_micros(self.expires_us)?,
+            revoked_at: opt_from_micros(self.revoked_us)?,
+            retires_at: opt_from_micros(self.retires_us)?,
+            last_used_at: opt_from_micros(self.last_used_us)?,
+        })
+    }
+
+    fn valid_at(&self, at: i64) -> bool {
+        self.revoked_us.is_none_or(|t| t > at)
+            && self.expires_us.is_none_or(|t| t > at)
+            && self.retires_us.is_none_or(|t| t > at)
+    }
+}
+
+fn hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{SECRET_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+async fn app_exists(tx: &mut Tx, app: &str) -> Result<(), StoreError> {
+    let found: Option<(String,)> = tx
+        .fetch_optional(&Stmt::new("SELECT name FROM apps WHERE name = $1").bind(app))
+        .await?;
+    found
+        .map(drop)
+        .ok_or_else(|| StoreError::AppNotFound(app.to_owned()))
+}
+
+async fn insert_token(
+    tx: &mut Tx,
+    app: &str,
+    label: Option<&str>,
+    created_at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<IssuedToken, StoreError> {
+    let secret = new_secret();
+    let id = uuid::Uuid::new_v4().to_string();
+    let expires_at = expires_at.map(stored_precision);
+    tx.execute(
+        &Stmt::new(
+            "INSERT INTO tokens (id, app, label, secret_hash, created_us, expires_us) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.as_str())
+        .bind(app)
+        .bind(label)
+        .bind(hash(&secret))
+        .bind(micros(created_at))
+        .bind(expires_at.map(micros)),
+    )
+    .await?;
+    Ok(IssuedToken {
+        info: TokenInfo {
+            id,
+            app: app.to_owned(),
+            label: label.map(str::to_owned),
+            created_at,
+            expires_at,
+            revoked_at: None,
+            retires_at: None,
+            last_used_at: None,
+        },
+        secret,
+    })
+}
+
+impl Store {
+    /// Issues a token for `app`. The secret is in the result and nowhere else.
+    pub async fn issue_token(
+        &self,
+        app: &str,
+        label: Option<&str>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<IssuedToken, StoreError> {
+        let mut tx = self.db.write().await?;
+        app_exists(&mut tx, app).await?;
+        let issued = insert_token(&mut tx, app, label, now(), expires_at).await?;
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    /// Replaces a token with a new one of the same label and lifetime (an expiring token's
+    /// successor expires as long after its creation as the old one did). The old token stays
+    /// valid for `grace`, so that the IdP can be reconfigured without an outage.
+    pub async fn rotate_token(
+        &self,
+        app: &str,
+        token_id: &str,
+        grace: Duration,
+    ) -> Result<IssuedToken, StoreError> {
+        let at = now();
+        let mut tx = self.db.write().await?;
+        let old: TokenRow = tx
+            .fetch_optional(
+                &Stmt::new(format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE app = $1 AND id = $2"
+                ))
+                .bind(app)
+                .bind(token_id),
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if !old.valid_at(micros(at)) {
+            return Err(StoreError::NotFound);
+        }
+        let lifetime = old
+            .expires_us
+            .map(|e| Duration::microseconds(e - old.created_us));
+        let retires = micros(at + grace.max(Duration::zero()));
+        tx.execute(
+            &Stmt::new(
+                "UPDATE tokens SET retires_us = $3 \
+                 WHERE app = $1 AND id = $2 AND (retires_us IS NULL OR retires_us > $3)",
+            )
+            .bind(app)
+            .bind(token_id)
+            .bind(retires),
+        )
+        .await?;
+        let issued = insert_token(
+            &mut tx,
+            app,
+            old.label.as_deref(),
+            at,
+            lifetime.map(|l| at + l),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    /// Revokes a token at once. False if the app has no such token.
+    pub async fn revoke_token(&self, app: &str, token_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.db.write().await?;
+        let changed = tx
+            .execute(
+                &Stmt::new(
+                    "UPDATE tokens SET revoked_us = COALESCE(revoked_us, $3) \
+                     WHERE app = $1 AND id = $2",
+                )
+                .bind(app)
+                .bind(token_id)
+                .bind(micros(now())),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+
+    /// The app's tokens, oldest first, including revoked and expired ones.
+    pub async fn list_tokens(&self, app: &str) -> Result<Vec<TokenInfo>, StoreError> {
+        let mut tx = self.db.read().await?;
+        let rows: Vec<TokenRow> = tx
+            .fetch_all(
+                &Stmt::new(format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE app = $1 ORDER BY created_us, id"
+                ))
+                .bind(app),
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(TokenRow::info).collect()
+    }
+
+    /// The token `secret` names, if it belongs to `app` and is valid now: not revoked, not
+    /// expired, not past its rotation grace. `None` otherwise, whatever the reason, so that
+    /// callers cannot leak which.
+    pub async fn authenticate(
+        &self,
+        app: &str,
+        secret: &str,
+    ) -> Result<Option<TokenInfo>, StoreError> {
+        let presented = hash(secret);
+        let at = now();
+        let mut tx = self.db.read().await?;
+        let row: Option<TokenRow> = tx
+            .fetch_optional(
+                &Stmt::new(format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = $1"
+                ))
+                .bind(presented.clone()),
+            )
+            .await?;
+        tx.commit().await?;
+        // The lookup by hash found the candidate; comparing the hashes in constant time as
+        // well keeps the decision itself free of timing differences.
+        let Some(row) = row.filter(|r| bool::from(r.secret_hash.ct_eq(&presented))) else {
+            return Ok(None);
+        };
+        if row.app != app || !row.valid_at(micros(at)) {
+            return Ok(None);
+        }
+        let mut info = row.info()?;
+        let stale = row
+            .last_used_us
+            .is_none_or(|t| t <= micros(at - LAST_USED_RESOLUTION));
+        if stale {
+            let mut tx = self.db.write().await?;
+            tx.execute(
+                &Stmt::new("UPDATE tokens SET last_used_us = $2 WHERE id = $1")
+                    .bind(row.id.as_str())
+                    .bind(micros(at)),
+            )
+            .await?;
+            tx.commit().await?;
+            info.last_used_at = Some(at);
+        }
+        Ok(Some(info))
+    }
+}
