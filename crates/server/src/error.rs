@@ -74,3 +74,12 @@ impl ResponseError for ApiError {
         response.json(self.0.to_response())
     }
 }
+
+/// Handlers that always fail (`/Me`, unknown routes, wrong methods) return the error itself.
+impl actix_web::Responder for ApiError {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
+        self.error_response()
+    }
+}
