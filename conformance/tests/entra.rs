@@ -330,6 +330,7 @@ async fn patch_work_email_onto_a_user_without_one() {
 #[tokio::test]
 async fn aad_opt_scim_062020_value_object_patch() {
     let srv = TestServer::start().await;
+    let boss = create_entra_user(&srv, "flagboss@contoso.com", "ext-flagboss").await;
     let id = create_entra_user(&srv, "flagged@contoso.com", "ext-flag").await;
     let path = format!("/Users/{id}");
     let r = entra_json(
@@ -344,6 +345,7 @@ async fn aad_opt_scim_062020_value_object_patch() {
                 "name.familyName": "Kcs",
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "Hqa",
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Sales",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager": boss,
                 "active": false
             }
         }])),
@@ -362,6 +364,7 @@ async fn aad_opt_scim_062020_value_object_patch() {
     );
     assert_eq!(u[ENTERPRISE_URN]["employeeNumber"], "Hqa");
     assert_eq!(u[ENTERPRISE_URN]["department"], "Sales");
+    assert_eq!(u[ENTERPRISE_URN]["manager"]["value"], boss.as_str());
     assert_eq!(u["active"], false);
 
     // Lowercase op and a real boolean.
@@ -763,4 +766,138 @@ async fn deleting_a_member_removes_it_from_groups() {
         .expect_status(204);
     let r = entra(&srv, Method::GET, &gpath).send().await;
     assert!(values_of(&r.json, "members").is_empty(), "{}", r.json);
+}
+
+/// Entra's default attribute mappings: work and mobile phones, a work address; updates by
+/// filtered paths create, change and remove single elements and keep the others.
+#[tokio::test]
+async fn default_mappings_phones_and_addresses() {
+    let srv = TestServer::start().await;
+    let mut body = entra_user("mapped@contoso.com", "ext-mapped", "mapped@contoso.com");
+    body["displayName"] = json!("Mapped User");
+    body["title"] = json!("Engineer");
+    body["preferredLanguage"] = json!("en-US");
+    body["phoneNumbers"] = json!([
+        {"type": "work", "value": "+1 425 555 0100"},
+        {"type": "mobile", "value": "+1 425 555 0101"}
+    ]);
+    body["addresses"] = json!([{
+        "type": "work",
+        "formatted": "1 Microsoft Way, Redmond, WA 98052, US",
+        "streetAddress": "1 Microsoft Way",
+        "locality": "Redmond",
+        "region": "WA",
+        "postalCode": "98052",
+        "country": "US"
+    }]);
+    let r = entra_json(&srv, Method::POST, "/Users", &body).send().await;
+    r.expect_status(201);
+    let path = format!("/Users/{}", r.id());
+    assert_eq!(r.json["phoneNumbers"].as_array().unwrap().len(), 2);
+    assert_eq!(r.json["addresses"][0]["locality"], "Redmond");
+
+    let r = entra_json(
+        &srv,
+        Method::PATCH,
+        &path,
+        &patch_op(json!([
+            {"op": "Replace", "path": "phoneNumbers[type eq \"work\"].value", "value": "+1 425 555 0199"},
+            {"op": "Add", "path": "phoneNumbers[type eq \"fax\"].value", "value": "+1 425 555 0102"},
+            {"op": "Replace", "path": "addresses[type eq \"work\"].locality", "value": "Seattle"},
+            {"op": "Replace", "path": "addresses[type eq \"work\"].postalCode", "value": "98101"}
+        ])),
+    )
+    .send()
+    .await;
+    r.expect_one_of(&[200, 204]);
+    let r = entra(&srv, Method::GET, &path).send().await;
+    let phone = |t: &str| {
+        r.json["phoneNumbers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["type"] == t)
+            .map(|p| p["value"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(phone("work"), "+1 425 555 0199");
+    assert_eq!(phone("mobile"), "+1 425 555 0101");
+    assert_eq!(phone("fax"), "+1 425 555 0102");
+    let address = &r.json["addresses"][0];
+    assert_eq!(r.json["addresses"].as_array().unwrap().len(), 1);
+    assert_eq!(address["locality"], "Seattle");
+    assert_eq!(address["postalCode"], "98101");
+    assert_eq!(address["streetAddress"], "1 Microsoft Way");
+
+    // A cleared source attribute: Remove on the filtered path, or on the attribute.
+    let r = entra_json(
+        &srv,
+        Method::PATCH,
+        &path,
+        &patch_op(json!([
+            {"op": "Remove", "path": "phoneNumbers[type eq \"mobile\"].value"},
+            {"op": "Remove", "path": "title"}
+        ])),
+    )
+    .send()
+    .await;
+    r.expect_one_of(&[200, 204]);
+    let r = entra(&srv, Method::GET, &path).send().await;
+    let phones = r.json["phoneNumbers"].as_array().unwrap();
+    assert!(
+        !phones
+            .iter()
+            .any(|p| p["type"] == "mobile" && !p["value"].is_null()),
+        "the mobile number is gone: {}",
+        r.json
+    );
+    assert_eq!(phones.iter().filter(|p| !p["value"].is_null()).count(), 2);
+    assert!(r.json.get("title").is_none(), "{}", r.json);
+}
+
+/// Entra provisions in parallel (up to 25 requests/s per tenant): simultaneous membership
+/// PATCHes of one group, none with `If-Match`, must all succeed and all apply. A 412 to a
+/// request that set no precondition is never right (RFC 9110 §13.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_membership_patches_all_apply() {
+    let srv = std::sync::Arc::new(TestServer::start().await);
+    let mut users = Vec::new();
+    for i in 0..10 {
+        users.push(
+            create_entra_user(&srv, &format!("par{i}@contoso.com"), &format!("ext-par{i}")).await,
+        );
+    }
+    let g = srv.create_group("Parallel").await;
+    let gpath = format!("/Groups/{}", g["id"].as_str().unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for user in users.clone() {
+        let srv = srv.clone();
+        let gpath = gpath.clone();
+        tasks.spawn(async move {
+            let r = entra_json(
+                &srv,
+                Method::PATCH,
+                &gpath,
+                &patch_op(json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": user}]}])),
+            )
+            .send()
+            .await;
+            (r.status, r.text())
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        let (status, body) = result.expect("the task panicked");
+        if status != 200 && status != 204 {
+            failures.push(format!("{status} {body}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of 10 simultaneous PATCHes without If-Match failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    let r = entra(&srv, Method::GET, &gpath).send().await;
+    assert_eq!(values_of(&r.json, "members"), sorted(&users));
 }

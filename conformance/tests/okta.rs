@@ -718,6 +718,36 @@ async fn group_push() {
     let r = okta(&srv, Method::GET, &group_path).send().await;
     assert_eq!(members_of(&r), vec![u1.clone()]);
 
+    // A profile update of a member: Okta GETs the user and PUTs it back whole, with the
+    // `groups` it read, or with `groups: []`. groups is read-only: membership stays.
+    let r = okta(&srv, Method::GET, &format!("/Users/{u1}"))
+        .send()
+        .await;
+    assert_eq!(values_of(&r.json, "groups"), vec![gid.clone()]);
+    let mut whole = r.json.clone();
+    whole["title"] = json!("Manager");
+    let r = okta(&srv, Method::PUT, &format!("/Users/{u1}"))
+        .json(&whole)
+        .send()
+        .await;
+    r.expect_status(200);
+    assert_eq!(values_of(&r.json, "groups"), vec![gid.clone()]);
+    whole["groups"] = json!([]);
+    whole["title"] = json!("Director");
+    let r = okta(&srv, Method::PUT, &format!("/Users/{u1}"))
+        .json(&whole)
+        .send()
+        .await;
+    r.expect_status(200);
+    assert_eq!(r.json["title"], "Director");
+    assert_eq!(
+        values_of(&r.json, "groups"),
+        vec![gid.clone()],
+        "a PUT with groups: [] leaves memberships alone"
+    );
+    let r = okta(&srv, Method::GET, &group_path).send().await;
+    assert_eq!(members_of(&r), vec![u1.clone()]);
+
     // Replace with an empty list empties the group.
     let r = okta(&srv, Method::PATCH, &group_path)
         .json(&json!({
@@ -770,4 +800,82 @@ async fn group_push_with_initial_members() {
         .await;
     r.expect_status(201);
     assert_eq!(members_of(&r), vec![uid.to_owned()]);
+}
+
+/// Older group push integrations update a group with a full PUT carrying its id and
+/// members.
+#[tokio::test]
+async fn group_push_by_put() {
+    let srv = TestServer::start().await;
+    let a = srv.create_user("a@okta.local", "A", "A").await;
+    let b = srv.create_user("b@okta.local", "B", "B").await;
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+    let g = srv.create_group("Put Group").await;
+    let gid = g["id"].as_str().unwrap();
+    let path = format!("/Groups/{gid}");
+    let r = okta(&srv, Method::PUT, &path)
+        .json(&json!({
+            "schemas": [GROUP_URN],
+            "id": gid,
+            "displayName": "Put Group",
+            "members": [{"value": a, "display": "a@okta.local"}, {"value": b, "display": "b@okta.local"}]
+        }))
+        .send()
+        .await;
+    r.expect_status(200);
+    assert_eq!(members_of(&r), sorted(&[a, b]));
+    let r = okta(&srv, Method::PUT, &path)
+        .json(&json!({
+            "schemas": [GROUP_URN],
+            "id": gid,
+            "displayName": "Put Group renamed",
+            "members": [{"value": b, "display": "b@okta.local"}]
+        }))
+        .send()
+        .await;
+    r.expect_status(200);
+    assert_eq!(members_of(&r), vec![b.to_owned()]);
+    assert_eq!(r.json["displayName"], "Put Group renamed");
+}
+
+/// Okta retries a create whose answer it did not get (60 s timeout) while the first may
+/// still be in flight: of simultaneous identical creates exactly one succeeds, the others
+/// get 409 uniqueness, and one user exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_identical_creates_make_one_user() {
+    let srv = std::sync::Arc::new(TestServer::start().await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let srv = srv.clone();
+        tasks.spawn(async move {
+            let r = okta(&srv, Method::POST, "/Users")
+                .json(&json!({
+                    "schemas": [USER_URN],
+                    "userName": "retry@okta.local",
+                    "name": {"givenName": "Re", "familyName": "Try"},
+                    "active": true
+                }))
+                .send()
+                .await;
+            if r.status != 201 {
+                r.expect_error(409, Some("uniqueness"));
+            }
+            r.status
+        });
+    }
+    let mut created = 0;
+    while let Some(status) = tasks.join_next().await {
+        if status.expect("the task panicked") == 201 {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 1);
+    let r = okta(
+        &srv,
+        Method::GET,
+        "/Users?filter=userName%20eq%20%22retry%40okta.local%22",
+    )
+    .send()
+    .await;
+    assert_eq!(r.expect_list().len(), 1);
 }

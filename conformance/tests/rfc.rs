@@ -1069,3 +1069,96 @@ async fn health_readiness_and_metrics() {
     r.expect_status(200);
     assert!(r.text().contains("scimbridge_http_requests_total"));
 }
+
+/// Without `If-Match`, a write applies to whatever the current version is: simultaneous
+/// PATCHes of one user never get 412 and none is lost (RFC 9110 §13.1: 412 answers only a
+/// precondition the client sent).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_writes_without_if_match_never_412() {
+    let srv = std::sync::Arc::new(TestServer::start().await);
+    let u = srv.create_user("busy@example.com", "Busy", "User").await;
+    let path = format!("/Users/{}", u["id"].as_str().unwrap());
+    let attributes = [
+        "title",
+        "nickName",
+        "displayName",
+        "profileUrl",
+        "userType",
+        "locale",
+    ];
+    let mut tasks = tokio::task::JoinSet::new();
+    for attribute in attributes {
+        let srv = srv.clone();
+        let path = path.clone();
+        tasks.spawn(async move {
+            let value = if attribute == "profileUrl" {
+                "https://example.com/busy".to_owned()
+            } else if attribute == "locale" {
+                "en-US".to_owned()
+            } else {
+                format!("{attribute} value")
+            };
+            let r = srv
+                .patch(&path)
+                .json(&json!({"schemas": [PATCH_URN], "Operations": [{"op": "replace", "path": attribute, "value": value}]}))
+                .send()
+                .await;
+            (attribute, r.status, r.text())
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        let (attribute, status, body) = result.expect("the task panicked");
+        if status != 200 {
+            failures.push(format!("{attribute}: {status} {body}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "PATCHes without If-Match failed:\n{}",
+        failures.join("\n")
+    );
+    let r = srv.get(&path).send().await;
+    for attribute in attributes {
+        assert!(
+            r.json[attribute].is_string(),
+            "the {attribute} change was lost: {}",
+            r.json
+        );
+    }
+}
+
+/// userName and displayName are case-insensitive beyond ASCII too.
+#[tokio::test]
+async fn case_insensitivity_beyond_ascii() {
+    let srv = TestServer::start().await;
+    srv.create_user("josé.müller@example.com", "José", "Müller")
+        .await;
+    let r = srv
+        .get(&format!(
+            "/Users?filter={}",
+            encode("userName eq \"JOSÉ.MÜLLER@EXAMPLE.COM\"")
+        ))
+        .send()
+        .await;
+    assert_eq!(r.expect_list().len(), 1);
+    srv.post("/Users")
+        .json(&json!({"schemas": [USER_URN], "userName": "JOSÉ.MÜLLER@example.com"}))
+        .send()
+        .await
+        .expect_error(409, Some("uniqueness"));
+    srv.create_group("Équipe Ventes").await;
+    srv.post("/Groups")
+        .json(&json!({"schemas": [GROUP_URN], "displayName": "ÉQUIPE VENTES"}))
+        .send()
+        .await
+        .expect_error(409, Some("uniqueness"));
+    let r = srv
+        .get(&format!(
+            "/Groups?filter={}",
+            encode("displayName eq \"équipe ventes\"")
+        ))
+        .send()
+        .await;
+    assert_eq!(r.expect_list().len(), 1);
+}
