@@ -901,3 +901,68 @@ async fn simultaneous_membership_patches_all_apply() {
     let r = entra(&srv, Method::GET, &gpath).send().await;
     assert_eq!(values_of(&r.json, "members"), sorted(&users));
 }
+
+/// Admins add custom extension attributes to the mapping; Entra then sends them in a
+/// schema of the admin's naming, on create and, when they change, as PATCH paths (a real
+/// create payload: learn.microsoft.com/en-us/answers/questions/1684621, "Entra ID patch
+/// sending Add instead of Replace"). An attribute accepted on create must be updatable by
+/// PATCH, or every later update of that user fails.
+#[tokio::test]
+async fn custom_extension_attributes_created_then_patched() {
+    let srv = TestServer::start().await;
+    let custom = "urn:ietf:params:scim:schemas:extension:custom:2.0:User";
+    let r = entra_json(
+        &srv,
+        Method::POST,
+        "/Users",
+        &json!({
+            "schemas": [
+                "urn:ietf:params:scim:schemas:core:2.0:User",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            ],
+            "userName": "custom@testaccount.onmicrosoft.com",
+            "active": true,
+            "emails": [{"primary": true, "type": "work", "value": "custom@contoso.com"}],
+            "meta": {"resourceType": "User"},
+            "name": {"familyName": "TestLastName1", "givenName": "joe"},
+            "title": "scim tester",
+            custom: {"employeeNumber": "99887766", "worksiteId": "180"}
+        }),
+    )
+    .send()
+    .await;
+    r.expect_status(201);
+    assert_eq!(r.json[custom]["worksiteId"], "180", "{}", r.json);
+    let path = format!("/Users/{}", r.id());
+
+    // Default PATCH: one op per attribute, the path URN-qualified.
+    let r = entra_json(
+        &srv,
+        Method::PATCH,
+        &path,
+        &patch_op(json!([
+            {"op": "Replace", "path": "title", "value": "tester"},
+            {"op": "Replace", "path": format!("{custom}:worksiteId"), "value": "181"}
+        ])),
+    )
+    .send()
+    .await;
+    r.expect_one_of(&[200, 204]);
+    let r = entra(&srv, Method::GET, &path).send().await;
+    assert_eq!(r.json[custom]["worksiteId"], "181", "{}", r.json);
+    assert_eq!(r.json[custom]["employeeNumber"], "99887766");
+    assert_eq!(r.json["title"], "tester");
+
+    // With aadOptscim062020: URN-qualified keys in a path-less value object.
+    let r = entra_json(
+        &srv,
+        Method::PATCH,
+        &path,
+        &patch_op(json!([{"op": "replace", "value": {format!("{custom}:worksiteId"): "182"}}])),
+    )
+    .send()
+    .await;
+    r.expect_one_of(&[200, 204]);
+    let r = entra(&srv, Method::GET, &path).send().await;
+    assert_eq!(r.json[custom]["worksiteId"], "182", "{}", r.json);
+}
