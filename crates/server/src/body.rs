@@ -12,9 +12,13 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 
-/// The most bytes a request body may have: put in the app data by the server.
+/// The most bytes a request body may have, put in the app data by the server: one limit
+/// for Bulk requests, one for every other.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyLimit {
+    pub default: usize,
+    pub bulk: usize,
+}
 
 /// A JSON request body.
 #[derive(Debug)]
@@ -25,10 +29,15 @@ impl FromRequest for ScimBody {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map(|l| l.0)
-            .unwrap_or(1024 * 1024);
+        let limits = req.app_data::<BodyLimit>().copied().unwrap_or(BodyLimit {
+            default: 1024 * 1024,
+            bulk: 1024 * 1024,
+        });
+        let limit = if req.match_pattern().is_some_and(|p| p.ends_with("/Bulk")) {
+            limits.bulk
+        } else {
+            limits.default
+        };
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)

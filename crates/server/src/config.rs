@@ -148,11 +148,10 @@ impl Config {
                 path: path.to_owned(),
                 source,
             })?;
-            let from_file: toml::Table =
-                text.parse().map_err(|source| ConfigError::Parse {
-                    path: path.to_owned(),
-                    source,
-                })?;
+            let from_file: toml::Table = text.parse().map_err(|source| ConfigError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
             merge(&mut table, from_file);
         }
         let env: std::collections::HashMap<String, String> = env
@@ -223,9 +222,8 @@ impl Config {
                 "limits.max_filter_length, limits.max_filter_depth and limits.bulk_max_operations must be at least 1".into(),
             ));
         }
-        if !self.public_url.is_empty()
-            && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
-        {
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ConfigError::Invalid(format!(
                 "public_url {:?} must start with http:// or https://",
                 self.public_url
@@ -354,14 +352,20 @@ mod tests {
         let e = Config::load(None, env(&[("SCIMBRIDGE_LIMITS_MAX_PAGE_SIZE", "lots")]))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("limits.max_page_size") && e.contains("integer"), "{e}");
+        assert!(
+            e.contains("limits.max_page_size") && e.contains("integer"),
+            "{e}"
+        );
         let e = Config::load(None, env(&[("SCIMBRIDGE_LISTEN", "nowhere")]))
             .unwrap_err()
             .to_string();
         assert!(e.contains("invalid configuration"), "{e}");
-        let e = Config::load(None, env(&[("SCIMBRIDGE_LIMITS_DEFAULT_PAGE_SIZE", "5000")]))
-            .unwrap_err()
-            .to_string();
+        let e = Config::load(
+            None,
+            env(&[("SCIMBRIDGE_LIMITS_DEFAULT_PAGE_SIZE", "5000")]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("default_page_size"), "{e}");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
@@ -375,11 +379,39 @@ mod tests {
         let keys = Config::keys();
         let find = |p: &str| keys.iter().find(|k| k.path == p).unwrap().env.clone();
         assert_eq!(find("listen"), "SCIMBRIDGE_LISTEN");
-        assert_eq!(find("limits.max_body_bytes"), "SCIMBRIDGE_LIMITS_MAX_BODY_BYTES");
+        assert_eq!(
+            find("limits.max_body_bytes"),
+            "SCIMBRIDGE_LIMITS_MAX_BODY_BYTES"
+        );
         assert_eq!(
             find("tokens.rotation_grace_seconds"),
             "SCIMBRIDGE_TOKENS_ROTATION_GRACE_SECONDS"
         );
-        assert_eq!(keys.len(), 15);
+        assert_eq!(keys.len(), 14);
+    }
+}
+
+#[cfg(test)]
+mod docs {
+    use super::*;
+
+    /// docs/configuration.md must list every key with its variable and default, so the
+    /// reference cannot drift from the code.
+    #[test]
+    fn the_configuration_reference_lists_every_key() {
+        let doc = include_str!("../../../docs/configuration.md");
+        for key in Config::keys() {
+            let row = format!("| `{}` | `{}` | `{}` |", key.path, key.env, key.default);
+            assert!(
+                doc.contains(&row),
+                "docs/configuration.md lacks the row: {row}"
+            );
+        }
+        let rows = doc.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(
+            rows,
+            Config::keys().len(),
+            "docs/configuration.md lists keys that do not exist"
+        );
     }
 }

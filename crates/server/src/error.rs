@@ -47,11 +47,15 @@ impl From<StoreError> for ApiError {
                 ),
             )),
             StoreError::InvalidFilter(detail) => ApiError(ScimError::invalid_filter(detail)),
-            StoreError::InvalidCursor(detail) => ApiError(ScimError {
-                status: 400,
-                scim_type: None,
-                detail,
-            }),
+            StoreError::InvalidSort(detail) => ApiError(ScimError::invalid_value(format!(
+                "invalid sortBy: {detail}"
+            ))),
+            // RFC 9865 §2.2 names the error `invalidCursor`, a keyword RFC 7644 lacks, so
+            // it goes in the detail.
+            StoreError::InvalidCursor(detail) => ApiError(ScimError::status(
+                400,
+                format!("invalidCursor: {detail}; start again with an empty cursor"),
+            )),
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::internal()
@@ -72,14 +76,5 @@ impl ResponseError for ApiError {
             response.insert_header(("WWW-Authenticate", "Bearer realm=\"scimbridge\""));
         }
         response.json(self.0.to_response())
-    }
-}
-
-/// Handlers that always fail (`/Me`, unknown routes, wrong methods) return the error itself.
-impl actix_web::Responder for ApiError {
-    type Body = actix_web::body::BoxBody;
-
-    fn respond_to(self, _: &actix_web::HttpRequest) -> HttpResponse {
-        self.error_response()
     }
 }

@@ -15,7 +15,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::body::BodyLimit;
 use crate::config::{Config, LogFormat};
-use crate::handlers::{discovery, ops, resources};
+use crate::handlers::{bulk, discovery, ops, resources};
 use crate::metrics::Metrics;
 
 /// What every handler can reach.
@@ -55,6 +55,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     web::resource("/Schemas/{id}")
                         .route(web::get().to(discovery::schema_by_id))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/.search")
+                        .route(web::post().to(resources::search_all))
+                        .default_service(web::to(ops::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/Bulk")
+                        .route(web::post().to(bulk::bulk))
                         .default_service(web::to(ops::method_not_allowed)),
                 )
                 .service(web::resource("/Me").to(ops::me))
@@ -123,7 +133,10 @@ pub fn server(
     state: web::Data<AppState>,
     listener: std::net::TcpListener,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let body_limit = BodyLimit(state.config.limits.max_body_bytes);
+    let body_limit = BodyLimit {
+        default: state.config.limits.max_body_bytes,
+        bulk: state.config.limits.bulk_max_payload_bytes,
+    };
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

@@ -1,5 +1,6 @@
 //! The `scimbridge` command: the server and its admin tasks.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -8,7 +9,11 @@ use scimbridge::config::Config;
 use store::{AppKind, AppName, Store};
 
 #[derive(Parser)]
-#[command(name = "scimbridge", version, about = "SCIM 2.0 bridge from identity providers to SaaS admin APIs")]
+#[command(
+    name = "scimbridge",
+    version,
+    about = "SCIM 2.0 bridge from identity providers to SaaS admin APIs"
+)]
 struct Cli {
     /// TOML configuration file (every key also has a SCIMBRIDGE_* environment variable).
     #[arg(long, short, env = "SCIMBRIDGE_CONFIG", global = true)]
@@ -152,7 +157,12 @@ async fn serve(config: Config) -> Result<(), String> {
 /// On an empty database, creates the `demo` directory app and prints a token for it, so
 /// that a new user can provision at once.
 async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
-    if !store.list_apps().await.map_err(|e| e.to_string())?.is_empty() {
+    if !store
+        .list_apps()
+        .await
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
         return Ok(());
     }
     let name: AppName = "demo".parse().map_err(|e| format!("{e}"))?;
@@ -164,7 +174,9 @@ async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
         .issue_token("demo", Some("first-run"), None)
         .await
         .map_err(|e| e.to_string())?;
-    println!(
+    // Written, not printed: a closed stdout must not bring the server down.
+    let _ = writeln!(
+        std::io::stdout(),
         "First run: created the app 'demo' (a plain SCIM directory).\n\
          SCIM base URL: {}/apps/demo/scim/v2\n\
          Bearer token (shown once; keep it): {}\n\
@@ -198,14 +210,21 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
             let apps = store.list_apps().await.map_err(|e| e.to_string())?;
             println!("{:<24} {:<10} CREATED", "NAME", "KIND");
             for app in apps {
-                println!("{:<24} {:<10} {}", app.name, app.kind, app.created_at.to_rfc3339());
+                println!(
+                    "{:<24} {:<10} {}",
+                    app.name,
+                    app.kind,
+                    app.created_at.to_rfc3339()
+                );
             }
         }
         AppCommand::Remove { name } => {
             if store.delete_app(&name).await.map_err(|e| e.to_string())? {
                 println!("removed app '{name}'");
             } else {
-                return Err(format!("there is no app '{name}' (see: scimbridge app list)"));
+                return Err(format!(
+                    "there is no app '{name}' (see: scimbridge app list)"
+                ));
             }
         }
     }
@@ -220,8 +239,8 @@ async fn token_command(cmd: TokenCommand, config: &Config) -> Result<(), String>
             label,
             expires_in_days,
         } => {
-            let expires_at = expires_in_days
-                .map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
+            let expires_at =
+                expires_in_days.map(|d| chrono::Utc::now() + chrono::Duration::days(i64::from(d)));
             let token = store
                 .issue_token(&app, label.as_deref(), expires_at)
                 .await
@@ -272,12 +291,18 @@ async fn token_command(cmd: TokenCommand, config: &Config) -> Result<(), String>
             let tokens = store.list_tokens(&app).await.map_err(|e| e.to_string())?;
             println!("{:<38} {:<20} {:<26} STATE", "ID", "LABEL", "EXPIRES");
             for t in tokens {
-                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
                 println!(
                     "{:<38} {:<20} {:<26} {state}",
                     t.id,
                     t.label.clone().unwrap_or_default(),
-                    t.expires_at.map(|e| e.to_rfc3339()).unwrap_or_else(|| "never".into()),
+                    t.expires_at
+                        .map(|e| e.to_rfc3339())
+                        .unwrap_or_else(|| "never".into()),
                 );
             }
         }
@@ -295,6 +320,9 @@ mod tests {
             redact("postgres://scim:s3cret@db:5432/scim"),
             "postgres://scim:***@db:5432/scim"
         );
-        assert_eq!(redact("sqlite://data/scimbridge.db"), "sqlite://data/scimbridge.db");
+        assert_eq!(
+            redact("sqlite://data/scimbridge.db"),
+            "sqlite://data/scimbridge.db"
+        );
     }
 }

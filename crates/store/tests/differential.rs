@@ -451,7 +451,7 @@ async fn populate(
     for (i, u) in users.iter().enumerate() {
         let data = scim::validate::validate(
             scim::schema::user(),
-            &user_json(i, u),
+            user_json(i, u),
             scim::validate::Mode::Create,
         )
         .expect("generated users are valid");
@@ -490,9 +490,12 @@ async fn populate(
             "displayName": format!("{}{i}", g.display),
             "members": members,
         });
-        let data =
-            scim::validate::validate(scim::schema::group(), &input, scim::validate::Mode::Create)
-                .expect("generated groups are valid");
+        let data = scim::validate::validate(
+            scim::schema::group(),
+            input.clone(),
+            scim::validate::Mode::Create,
+        )
+        .expect("generated groups are valid");
         let r = store
             .create(&app, ResourceKind::Group, data, &actor())
             .await

@@ -14,10 +14,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::auth::AppAuth;
 use crate::error::{ApiError, SCIM_JSON};
-
-fn base_url(state: &AppState, auth: &AppAuth) -> String {
-    format!("{}/apps/{}/scim/v2", state.config.public_url(), auth.app.name)
-}
+use crate::handlers::resources::base_url;
 
 fn meta(resource_type: &str, location: String) -> Option<Meta> {
     Some(Meta {
@@ -27,17 +24,14 @@ fn meta(resource_type: &str, location: String) -> Option<Meta> {
     })
 }
 
-pub async fn service_provider_config(
-    state: web::Data<AppState>,
-    auth: AppAuth,
-) -> HttpResponse {
+pub async fn service_provider_config(state: web::Data<AppState>, auth: AppAuth) -> HttpResponse {
     let limits = &state.config.limits;
     let body = ServiceProviderConfig {
         schemas: vec![SERVICE_PROVIDER_CONFIG_SCHEMA.to_owned()],
         documentation_uri: None,
         patch: Supported { supported: true },
         bulk: BulkConfig {
-            supported: false,
+            supported: true,
             max_operations: limits.bulk_max_operations as u64,
             max_payload_size: limits.bulk_max_payload_bytes as u64,
         },

@@ -18,8 +18,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({"status": "unavailable", "reason": "database unreachable"}))
+            HttpResponse::ServiceUnavailable().json(
+                serde_json::json!({"status": "unavailable", "reason": "database unreachable"}),
+            )
         }
     }
 }
@@ -32,24 +33,24 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// `/Me` (RFC 7644 §3.11): a token here belongs to an IdP, not to a user.
-pub async fn me() -> ApiError {
-    ApiError(ScimError::status(
+pub async fn me() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(ScimError::status(
         501,
         "/Me is not supported: scimbridge tokens identify an identity provider, not a user",
-    ))
+    )))
 }
 
 /// Unknown routes.
-pub async fn not_found() -> ApiError {
-    ApiError(ScimError::not_found(
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(ScimError::not_found(
         "no such endpoint; SCIM endpoints live under /apps/{app}/scim/v2",
-    ))
+    )))
 }
 
 /// A known route with a method it does not take.
-pub async fn method_not_allowed() -> ApiError {
-    ApiError(ScimError::status(
+pub async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(ScimError::status(
         405,
         "this endpoint does not accept that HTTP method",
-    ))
+    )))
 }

@@ -26,8 +26,12 @@ fn kind(req: &HttpRequest) -> Result<ResourceKind, ApiError> {
 }
 
 /// The SCIM base URL of the app, for `Location` and `meta.location`.
-fn base_url(state: &AppState, auth: &AppAuth) -> String {
-    format!("{}/apps/{}/scim/v2", state.config.public_url(), auth.app.name)
+pub(crate) fn base_url(state: &AppState, auth: &AppAuth) -> String {
+    format!(
+        "{}/apps/{}/scim/v2",
+        state.config.public_url(),
+        auth.app.name
+    )
 }
 
 fn projection_from_query(req: &HttpRequest) -> Result<Projection, ApiError> {
@@ -67,11 +71,7 @@ fn int_param(pairs: &[(String, String)], name: &str) -> Result<Option<i64>, ApiE
 }
 
 /// A rendered resource, projected as the client asked.
-fn render(
-    resource: &Resource,
-    base: &str,
-    projection: &Projection,
-) -> Map<String, Value> {
+fn render(resource: &Resource, base: &str, projection: &Projection) -> Map<String, Value> {
     projection.apply(resource.kind.schema(), &resource.to_scim(base))
 }
 
@@ -107,7 +107,7 @@ fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     Ok(Some(parse_etag(text).unwrap_or(-1)))
 }
 
-fn parse_etag(text: &str) -> Option<i64> {
+pub(crate) fn parse_etag(text: &str) -> Option<i64> {
     text.trim()
         .trim_start_matches("W/")
         .trim_matches('"')
@@ -130,9 +130,8 @@ pub async fn list(
         sort_by: param(&pairs, "sortBy").map(str::to_owned),
         sort_order: param(&pairs, "sortOrder")
             .map(|v| {
-                v.parse::<SortOrder>().map_err(|e| {
-                    ApiError(ScimError::invalid_value(format!("sortOrder: {e}")))
-                })
+                v.parse::<SortOrder>()
+                    .map_err(|e| ApiError(ScimError::invalid_value(format!("sortOrder: {e}"))))
             })
             .transpose()?,
         start_index: int_param(&pairs, "startIndex")?,
@@ -161,8 +160,109 @@ pub async fn search(
 
 fn split_list(value: Option<&str>) -> Vec<String> {
     value
-        .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default()
+}
+
+/// A SearchRequest's parts, parsed and checked.
+struct Search {
+    filter: Option<Filter>,
+    sort_by: Option<AttrPath>,
+    descending: bool,
+    projection: Projection,
+    start_index: u64,
+    count: u64,
+    cursor: Option<String>,
+}
+
+impl Search {
+    /// Parses `search`, checking the filter against each resource type it will run on.
+    fn parse(
+        state: &AppState,
+        search: SearchRequest,
+        kinds: &[ResourceKind],
+    ) -> Result<Search, ApiError> {
+        let limits = &state.config.limits;
+        let filter = match search.filter.as_deref().map(str::trim) {
+            Some(text) if !text.is_empty() => {
+                let filter = Filter::parse(
+                    text,
+                    &FilterLimits {
+                        max_length: limits.max_filter_length,
+                        max_depth: limits.max_filter_depth,
+                    },
+                )?;
+                for kind in kinds {
+                    filter.check(kind.schema())?;
+                }
+                Some(filter)
+            }
+            _ => None,
+        };
+        let sort_by = search
+            .sort_by
+            .as_deref()
+            .map(|s| {
+                AttrPath::parse(s.trim()).map_err(|e| {
+                    ApiError(ScimError::invalid_value(format!(
+                        "sortBy '{s}' is invalid {e}"
+                    )))
+                })
+            })
+            .transpose()?;
+        let projection = Projection::from_params(
+            Some(&search.attributes.join(",")),
+            Some(&search.excluded_attributes.join(",")),
+        )?;
+        let count = match search.count {
+            None => limits.default_page_size,
+            Some(n) if n < 0 => 0,
+            Some(n) => (n as u64).min(limits.max_page_size),
+        };
+        Ok(Search {
+            filter,
+            sort_by,
+            descending: search.sort_order == Some(SortOrder::Descending),
+            projection,
+            start_index: search.start_index.unwrap_or(1).max(1) as u64,
+            count,
+            cursor: search.cursor,
+        })
+    }
+
+    fn query(&self, start_index: u64, count: u64) -> ListQuery {
+        ListQuery {
+            filter: self.filter.clone(),
+            sort_by: self.sort_by.clone(),
+            descending: self.descending,
+            start_index,
+            count,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+fn list_response(
+    resources: Vec<Value>,
+    total: u64,
+    start_index: Option<u64>,
+    next_cursor: Option<String>,
+) -> HttpResponse {
+    let body = ListResponse {
+        schemas: vec![LIST_RESPONSE_SCHEMA.to_owned()],
+        total_results: total,
+        start_index,
+        items_per_page: Some(resources.len() as u64),
+        resources,
+        next_cursor,
+        previous_cursor: None,
+    };
+    HttpResponse::Ok().content_type(SCIM_JSON).json(body)
 }
 
 async fn search_response(
@@ -171,73 +271,80 @@ async fn search_response(
     kind: ResourceKind,
     search: SearchRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let limits = &state.config.limits;
-    let schema = kind.schema();
-    let filter = match search.filter.as_deref().map(str::trim) {
-        Some(text) if !text.is_empty() => {
-            let filter = Filter::parse(
-                text,
-                &FilterLimits {
-                    max_length: limits.max_filter_length,
-                    max_depth: limits.max_filter_depth,
-                },
-            )?;
-            filter.check(schema)?;
-            Some(filter)
-        }
-        _ => None,
-    };
-    let sort_by = search
-        .sort_by
-        .as_deref()
-        .map(|s| {
-            AttrPath::parse(s.trim()).map_err(|e| {
-                ApiError(ScimError::invalid_value(format!("sortBy '{s}' is invalid {e}")))
-            })
-        })
-        .transpose()?;
-    let projection = Projection::from_params(
-        Some(&search.attributes.join(",")),
-        Some(&search.excluded_attributes.join(",")),
-    )?;
-    let count = match search.count {
-        None => limits.default_page_size,
-        Some(n) if n < 0 => 0,
-        Some(n) => (n as u64).min(limits.max_page_size),
-    };
-    let start_index = search.start_index.unwrap_or(1).max(1) as u64;
-    let cursor_paging = search.cursor.is_some();
+    let search = Search::parse(state, search, &[kind])?;
     let page = state
         .store
         .list(
             &auth.app.name,
             kind,
-            &ListQuery {
-                filter,
-                sort_by,
-                descending: search.sort_order == Some(SortOrder::Descending),
-                start_index,
-                count,
-                cursor: search.cursor,
-            },
+            &search.query(search.start_index, search.count),
         )
         .await?;
     let base = base_url(state, auth);
-    let resources: Vec<Value> = page
+    let resources = page
         .resources
         .iter()
-        .map(|r| Value::Object(render(r, &base, &projection)))
+        .map(|r| Value::Object(render(r, &base, &search.projection)))
         .collect();
-    let body = ListResponse {
-        schemas: vec![LIST_RESPONSE_SCHEMA.to_owned()],
-        total_results: page.total,
-        start_index: (!cursor_paging).then_some(start_index),
-        items_per_page: Some(resources.len() as u64),
+    let start_index = search.cursor.is_none().then_some(search.start_index);
+    Ok(list_response(
         resources,
-        next_cursor: page.next_cursor,
-        previous_cursor: None,
-    };
-    Ok(HttpResponse::Ok().content_type(SCIM_JSON).json(body))
+        page.total,
+        start_index,
+        page.next_cursor,
+    ))
+}
+
+/// `POST /.search` at the root: Users, then Groups, paged as one list. Sorting and cursors
+/// need one order across both types, which this server does not define, so they are
+/// refused here (they work on `/Users/.search` and `/Groups/.search`).
+pub async fn search_all(
+    state: web::Data<AppState>,
+    auth: AppAuth,
+    body: ScimBody,
+) -> Result<HttpResponse, ApiError> {
+    let search: SearchRequest = serde_json::from_value(body.0).map_err(|e| {
+        ApiError(ScimError::invalid_syntax(format!(
+            "the body is not a SearchRequest: {e}"
+        )))
+    })?;
+    if search.sort_by.is_some() || search.cursor.is_some() {
+        return Err(ApiError(ScimError::invalid_value(
+            "sortBy and cursor are not supported by /.search across resource types; search /Users/.search or /Groups/.search instead",
+        )));
+    }
+    let search = Search::parse(&state, search, &[ResourceKind::User, ResourceKind::Group])?;
+    let users = state
+        .store
+        .list(
+            &auth.app.name,
+            ResourceKind::User,
+            &search.query(search.start_index, search.count),
+        )
+        .await?;
+    let remaining = search.count - (users.resources.len() as u64).min(search.count);
+    let group_start = search.start_index.saturating_sub(users.total).max(1);
+    let groups = state
+        .store
+        .list(
+            &auth.app.name,
+            ResourceKind::Group,
+            &search.query(group_start, remaining),
+        )
+        .await?;
+    let base = base_url(&state, &auth);
+    let resources = users
+        .resources
+        .iter()
+        .chain(groups.resources.iter())
+        .map(|r| Value::Object(render(r, &base, &search.projection)))
+        .collect();
+    Ok(list_response(
+        resources,
+        users.total + groups.total,
+        Some(search.start_index),
+        None,
+    ))
 }
 
 /// `GET /Users/{id}`; answers 304 when `If-None-Match` names the current version.
@@ -296,11 +403,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&req)?;
     let projection = projection_from_query(&req)?;
-    let data = validate::validate(kind.schema(), body.0, Mode::Create)?;
-    let resource = state
-        .store
-        .create(&auth.app.name, kind, data, &auth.actor)
-        .await?;
+    let resource = create_resource(&state, &auth, kind, body.0).await?;
     Ok(resource_response(
         StatusCode::CREATED,
         &resource,
@@ -321,25 +424,7 @@ pub async fn replace(
     let kind = kind(&req)?;
     let projection = projection_from_query(&req)?;
     let wanted = if_match(&req)?;
-    let current = load(&state, &auth, kind, &id.2).await?;
-    let data = validate::validate(
-        kind.schema(),
-        body.0,
-        Mode::Replace {
-            existing: &current.data,
-        },
-    )?;
-    let resource = state
-        .store
-        .replace(
-            &auth.app.name,
-            kind,
-            &current.id,
-            data,
-            Some(wanted.unwrap_or(current.version)),
-            &auth.actor,
-        )
-        .await?;
+    let resource = replace_resource(&state, &auth, kind, &id.2, body.0, wanted).await?;
     Ok(resource_response(
         StatusCode::OK,
         &resource,
@@ -358,25 +443,8 @@ pub async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&req)?;
     let projection = projection_from_query(&req)?;
-    let request: PatchOp = serde_json::from_value(body.0).map_err(|e| {
-        ApiError(ScimError::invalid_syntax(format!(
-            "the body is not a PatchOp request: {e}"
-        )))
-    })?;
     let wanted = if_match(&req)?;
-    let current = load(&state, &auth, kind, &id.2).await?;
-    let data = scim::patch::apply(kind.schema(), &current.data, &request)?;
-    let resource = state
-        .store
-        .replace(
-            &auth.app.name,
-            kind,
-            &current.id,
-            data,
-            Some(wanted.unwrap_or(current.version)),
-            &auth.actor,
-        )
-        .await?;
+    let resource = patch_resource(&state, &auth, kind, &id.2, body.0, wanted).await?;
     Ok(resource_response(
         StatusCode::OK,
         &resource,
@@ -394,19 +462,103 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&req)?;
     let wanted = if_match(&req)?;
+    delete_resource(&state, &auth, kind, &id.2, wanted).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Validates and stores a new resource: what POST and a Bulk POST do.
+pub(crate) async fn create_resource(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    body: Value,
+) -> Result<Resource, ApiError> {
+    let data = validate::validate(kind.schema(), body, Mode::Create)?;
+    Ok(state
+        .store
+        .create(&auth.app.name, kind, data, &auth.actor)
+        .await?)
+}
+
+/// Replaces a resource, at version `wanted` when given (else the version just read, so a
+/// concurrent write is reported rather than lost).
+pub(crate) async fn replace_resource(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    id: &str,
+    body: Value,
+    wanted: Option<i64>,
+) -> Result<Resource, ApiError> {
+    let current = load(state, auth, kind, id).await?;
+    let data = validate::validate(
+        kind.schema(),
+        body,
+        Mode::Replace {
+            existing: &current.data,
+        },
+    )?;
+    Ok(state
+        .store
+        .replace(
+            &auth.app.name,
+            kind,
+            &current.id,
+            data,
+            Some(wanted.unwrap_or(current.version)),
+            &auth.actor,
+        )
+        .await?)
+}
+
+/// Applies a PatchOp body to a resource.
+pub(crate) async fn patch_resource(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    id: &str,
+    body: Value,
+    wanted: Option<i64>,
+) -> Result<Resource, ApiError> {
+    let request: PatchOp = serde_json::from_value(body).map_err(|e| {
+        ApiError(ScimError::invalid_syntax(format!(
+            "the body is not a PatchOp request: {e}"
+        )))
+    })?;
+    let current = load(state, auth, kind, id).await?;
+    let data = scim::patch::apply(kind.schema(), &current.data, &request)?;
+    Ok(state
+        .store
+        .replace(
+            &auth.app.name,
+            kind,
+            &current.id,
+            data,
+            Some(wanted.unwrap_or(current.version)),
+            &auth.actor,
+        )
+        .await?)
+}
+
+/// Deletes a resource.
+pub(crate) async fn delete_resource(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    id: &str,
+    wanted: Option<i64>,
+) -> Result<(), ApiError> {
     state
         .store
-        .delete(&auth.app.name, kind, &id.2, wanted, &auth.actor)
+        .delete(&auth.app.name, kind, id, wanted, &auth.actor)
         .await
         .map_err(|e| match e {
             store::StoreError::NotFound => ApiError(ScimError::not_found(format!(
-                "{} {} not found",
-                kind.schema().name,
-                id.2
+                "{} {id} not found",
+                kind.schema().name
             ))),
             other => other.into(),
-        })?;
-    Ok(HttpResponse::NoContent().finish())
+        })
 }
 
 #[cfg(test)]

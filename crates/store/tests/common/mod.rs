@@ -77,7 +77,7 @@ pub fn user(user_name: &str) -> Map<String, Value> {
         "userName": user_name,
         "active": true,
     });
-    scim::validate::validate(scim::schema::user(), &input, scim::validate::Mode::Create)
+    scim::validate::validate(scim::schema::user(), input, scim::validate::Mode::Create)
         .expect("valid user")
 }
 
@@ -88,6 +88,6 @@ pub fn group(display_name: &str, members: &[&str]) -> Map<String, Value> {
         "displayName": display_name,
         "members": members.iter().map(|m| json!({"value": m, "type": "User"})).collect::<Vec<_>>(),
     });
-    scim::validate::validate(scim::schema::group(), &input, scim::validate::Mode::Create)
+    scim::validate::validate(scim::schema::group(), input, scim::validate::Mode::Create)
         .expect("valid group")
 }

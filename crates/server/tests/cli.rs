@@ -1,0 +1,183 @@
+//! The `scimbridge` binary as a new user runs it: first start on an empty data directory,
+//! then the admin commands.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn scimbridge(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scimbridge"));
+    cmd.current_dir(dir)
+        .env_remove("SCIMBRIDGE_DATABASE_URL")
+        .env("SCIMBRIDGE_LOG_LEVEL", "warn");
+    cmd
+}
+
+fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = scimbridge(dir)
+        .args(args)
+        .output()
+        .expect("scimbridge runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn first_serve_creates_a_demo_app_whose_token_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = scimbridge(dir.path())
+        .arg("serve")
+        .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let token = lines
+        .by_ref()
+        .find_map(|line| {
+            line.strip_prefix("Bearer token (shown once; keep it): ")
+                .map(|t| t.trim().to_owned())
+        })
+        .expect("the first start prints a token");
+    // Keep draining what the server prints.
+    std::thread::spawn(move || lines.for_each(drop));
+    assert!(dir.path().join("data/scimbridge.db").exists());
+
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}/apps/demo/scim/v2");
+    let mut answer = None;
+    for _ in 0..50 {
+        match client
+            .get(format!("{base}/Users"))
+            .bearer_auth(&token)
+            .send()
+            .await
+        {
+            Ok(r) => {
+                answer = Some(r);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let answer = answer.expect("the server answers");
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["totalResults"], 0);
+    let denied = client
+        .get(format!("{base}/Users"))
+        .bearer_auth("sbt_wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
+    let health = client
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("scimbridge_http_requests_total{method=\"GET\",route=\"/apps/{app}/scim/v2/{kind:Users|Groups}\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn admin_commands_manage_apps_and_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = run(
+        dir.path(),
+        &["app", "add", "okta-prod", "--kind", "directory"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("/apps/okta-prod/scim/v2"), "{out}");
+    let (ok, _, err) = run(dir.path(), &["app", "add", "okta-prod"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = run(dir.path(), &["app", "add", "Bad Name"]);
+    assert!(!ok, "an invalid app name is refused");
+    assert!(err.contains("Bad Name"), "{err}");
+
+    let (ok, out, err) = run(
+        dir.path(),
+        &["token", "issue", "okta-prod", "--label", "okta"],
+    );
+    assert!(ok, "{err}");
+    let secret = out
+        .lines()
+        .find(|l| l.starts_with("sbt_"))
+        .expect("the secret is printed");
+    assert!(secret.len() >= 4 + 43, "256 bits of base64url: {secret}");
+    let id = out.split_whitespace().nth(1).unwrap().to_owned();
+
+    let (ok, out, _) = run(dir.path(), &["token", "list", "okta-prod"]);
+    assert!(ok && out.contains(&id) && out.contains("okta"), "{out}");
+    assert!(!out.contains(secret), "token list never shows a secret");
+
+    let (ok, out, err) = run(
+        dir.path(),
+        &["token", "rotate", "okta-prod", &id, "--grace-seconds", "60"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("stops working in 60s"), "{out}");
+
+    let (ok, out, _) = run(dir.path(), &["token", "revoke", "okta-prod", &id]);
+    assert!(ok && out.contains("revoked"), "{out}");
+    let (ok, _, err) = run(
+        dir.path(),
+        &["token", "revoke", "okta-prod", "no-such-token"],
+    );
+    assert!(!ok && err.contains("no token"), "{err}");
+
+    let (ok, out, _) = run(dir.path(), &["app", "list"]);
+    assert!(
+        ok && out.contains("okta-prod") && out.contains("directory"),
+        "{out}"
+    );
+    let (ok, _, _) = run(dir.path(), &["app", "remove", "okta-prod"]);
+    assert!(ok);
+    let (ok, _, err) = run(dir.path(), &["app", "remove", "okta-prod"]);
+    assert!(!ok && err.contains("no app"), "{err}");
+}
+
+#[test]
+fn a_bad_configuration_stops_with_the_key_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = scimbridge(dir.path())
+        .arg("migrate")
+        .env("SCIMBRIDGE_LIMITS_MAX_PAGE_SIZE", "many")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("limits.max_page_size"));
+}
