@@ -9,6 +9,8 @@
 //!
 //! Requests are built with exact headers and bodies ([`Request`]) and come back as a
 //! [`Response`] with the status, the headers, the raw body and the body parsed as JSON.
+//!
+//! `CONFORMANCE_LOG=<tracing filter>` prints the server's log to stderr.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -374,6 +376,11 @@ async fn setup(
     config.listen = addr;
     config.public_url = origin.clone();
     config.database_url = url;
+    // `CONFORMANCE_LOG=debug cargo test -p conformance -- --nocapture` shows the server's log.
+    if let Ok(level) = std::env::var("CONFORMANCE_LOG") {
+        config.log_level = level;
+        scimbridge::init_tracing(&config);
+    }
     Ok((Started { origin, apps }, store, config, listener))
 }
 

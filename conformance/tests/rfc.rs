@@ -198,6 +198,54 @@ async fn unsupported_media_type_is_415() {
     }
 }
 
+/// Requests refused before the handler runs (here 415) must leave the server whole: on a
+/// fresh server, a few refused POSTs and then ordinary creates, which must all succeed.
+/// Repeated on fresh servers because what breaks depends on timing (the first requests of
+/// a token also record its last use).
+#[tokio::test]
+async fn requests_refused_early_do_not_break_later_writes() {
+    let mut broken = Vec::new();
+    let mut first_500 = None;
+    for round in 0..20 {
+        let srv = TestServer::start().await;
+        let mut statuses = Vec::new();
+        for content_type in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/xml",
+            "text/plain; charset=utf-8",
+        ] {
+            let r = srv
+                .post("/Users")
+                .header("Content-Type", content_type)
+                .body("x")
+                .send()
+                .await;
+            statuses.push(r.status);
+        }
+        for i in 0..3 {
+            let r = srv
+                .post("/Users")
+                .json(&json!({"schemas": [USER_URN], "userName": format!("after{i}@example.com")}))
+                .send()
+                .await;
+            statuses.push(r.status);
+            if r.status == 500 && first_500.is_none() {
+                first_500 = Some(r.text());
+            }
+        }
+        if statuses != [415, 415, 415, 415, 201, 201, 201] {
+            broken.push(format!("round {round}: {statuses:?}"));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "expected [415, 415, 415, 415, 201, 201, 201] on every fresh server:\n{}\nfirst 500: {}",
+        broken.join("\n"),
+        first_500.unwrap_or_default()
+    );
+}
+
 /// A body over `limits.max_body_bytes` (1 MiB by default) is 413, every time: the IdP
 /// must read the 413, not lose the connection while it is still sending the body (an IdP
 /// retries a connection error as if nothing had been answered). Repeated because the loss
