@@ -56,6 +56,9 @@ pub struct Limits {
 pub struct Tokens {
     /// How long a rotated-out token keeps working, in seconds.
     pub rotation_grace_seconds: u64,
+    /// How long an accepted token is remembered without asking the database, in seconds;
+    /// a revocation takes effect within this time. 0 checks the database every request.
+    pub cache_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +101,7 @@ impl Default for Tokens {
     fn default() -> Self {
         Tokens {
             rotation_grace_seconds: 24 * 60 * 60,
+            cache_seconds: 5,
         }
     }
 }
@@ -387,7 +391,7 @@ mod tests {
             find("tokens.rotation_grace_seconds"),
             "SCIMBRIDGE_TOKENS_ROTATION_GRACE_SECONDS"
         );
-        assert_eq!(keys.len(), 14);
+        assert_eq!(keys.len(), 15);
     }
 }
 

@@ -13,6 +13,9 @@ use actix_web::{App, HttpServer, web};
 use store::Store;
 use tracing_actix_web::TracingLogger;
 
+use std::time::Duration;
+
+use crate::auth::AuthCache;
 use crate::body::BodyLimit;
 use crate::config::{Config, LogFormat};
 use crate::handlers::{bulk, discovery, ops, resources};
@@ -23,6 +26,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Config,
     pub metrics: Metrics,
+    pub auth_cache: AuthCache,
 }
 
 /// Registers every route.
@@ -112,10 +116,12 @@ pub fn init_tracing(config: &Config) {
 /// Builds the state the HTTP server shares between workers.
 pub fn state(store: Store, config: Config) -> std::io::Result<web::Data<AppState>> {
     let metrics = Metrics::new().map_err(std::io::Error::other)?;
+    let auth_cache = AuthCache::new(Duration::from_secs(config.tokens.cache_seconds));
     Ok(web::Data::new(AppState {
         store,
         config,
         metrics,
+        auth_cache,
     }))
 }
 

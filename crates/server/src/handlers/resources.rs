@@ -480,8 +480,12 @@ pub(crate) async fn create_resource(
         .await?)
 }
 
-/// Replaces a resource, at version `wanted` when given (else the version just read, so a
-/// concurrent write is reported rather than lost).
+/// How often a PUT or PATCH without `If-Match` is retried when another write got in
+/// between reading the resource and writing it.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// Replaces a resource. With `wanted` (from `If-Match`) the write happens only at that
+/// version; without, the last writer wins.
 pub(crate) async fn replace_resource(
     state: &AppState,
     auth: &AppAuth,
@@ -490,28 +494,21 @@ pub(crate) async fn replace_resource(
     body: Value,
     wanted: Option<i64>,
 ) -> Result<Resource, ApiError> {
-    let current = load(state, auth, kind, id).await?;
-    let data = validate::validate(
-        kind.schema(),
-        body,
-        Mode::Replace {
-            existing: &current.data,
-        },
-    )?;
-    Ok(state
-        .store
-        .replace(
-            &auth.app.name,
-            kind,
-            &current.id,
-            data,
-            Some(wanted.unwrap_or(current.version)),
-            &auth.actor,
+    write_with_retry(state, auth, kind, id, wanted, |current| {
+        validate::validate(
+            kind.schema(),
+            body.clone(),
+            Mode::Replace {
+                existing: &current.data,
+            },
         )
-        .await?)
+    })
+    .await
 }
 
-/// Applies a PatchOp body to a resource.
+/// Applies a PatchOp body to a resource. Without `If-Match`, a PATCH that lost a race with
+/// another write is applied again to the newer version: PATCH operations are relative, so
+/// that is what the client asked for.
 pub(crate) async fn patch_resource(
     state: &AppState,
     auth: &AppAuth,
@@ -525,19 +522,46 @@ pub(crate) async fn patch_resource(
             "the body is not a PatchOp request: {e}"
         )))
     })?;
-    let current = load(state, auth, kind, id).await?;
-    let data = scim::patch::apply(kind.schema(), &current.data, &request)?;
-    Ok(state
-        .store
-        .replace(
-            &auth.app.name,
-            kind,
-            &current.id,
-            data,
-            Some(wanted.unwrap_or(current.version)),
-            &auth.actor,
-        )
-        .await?)
+    write_with_retry(state, auth, kind, id, wanted, |current| {
+        scim::patch::apply(kind.schema(), &current.data, &request)
+    })
+    .await
+}
+
+/// Reads the resource, computes its new data with `change`, and writes it at the version
+/// read (or `wanted`), retrying on a lost race when no version was asked for.
+async fn write_with_retry(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    id: &str,
+    wanted: Option<i64>,
+    change: impl Fn(&Resource) -> Result<Map<String, Value>, ScimError>,
+) -> Result<Resource, ApiError> {
+    let mut attempt = 1;
+    loop {
+        let current = load(state, auth, kind, id).await?;
+        let data = change(&current)?;
+        let result = state
+            .store
+            .replace(
+                &auth.app.name,
+                kind,
+                &current.id,
+                data,
+                Some(wanted.unwrap_or(current.version)),
+                &auth.actor,
+            )
+            .await;
+        match result {
+            Err(store::StoreError::VersionMismatch { .. })
+                if wanted.is_none() && attempt < WRITE_ATTEMPTS =>
+            {
+                attempt += 1;
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Deletes a resource.

@@ -438,7 +438,10 @@ fn column_test(b: &mut Builder, expr: &str, ty: ColType, test: &Test) -> String 
         }
         _ => FALSE.into(),
     };
-    format!("COALESCE({cond}, FALSE)")
+    // `cond` is NULL only when the column is; guarding with IS NOT NULL keeps it
+    // two-valued the way COALESCE would, but leaves `column = $n` visible to the planner,
+    // so the indexed columns are searched by index rather than scanned.
+    format!("({expr} IS NOT NULL AND {cond})")
 }
 
 /// `test` on one JSON value, typed by the definition it is compared under.

@@ -387,11 +387,19 @@ impl Store {
         ));
 
         let mut tx = self.db.read().await?;
-        let (total,): (i64,) = tx.fetch_one(&count).await?;
         let mut rows: Vec<PageRow> = if query.count > 0 {
             tx.fetch_all(&page).await?
         } else {
             Vec::new()
+        };
+        // A first page that is not full holds every match: its length is the total, and
+        // the count query (the IdPs' existence checks are exactly this) can be skipped.
+        let first_page = cursor.is_none() && (paging_by_cursor || query.start_index <= 1);
+        let total = if first_page && (rows.len() as u64) < query.count {
+            rows.len() as i64
+        } else {
+            let (total,): (i64,) = tx.fetch_one(&count).await?;
+            total
         };
         let mut next_cursor = None;
         if paging_by_cursor && rows.len() as u64 > query.count {
