@@ -131,11 +131,20 @@ pub async fn serve(
     state: web::Data<AppState>,
     listener: std::net::TcpListener,
 ) -> std::io::Result<()> {
+    server(state, listener)?.await
+}
+
+/// The HTTP server on `listener`, not yet running: await it (or spawn it) to serve, and
+/// keep its [`handle`](actix_web::dev::Server::handle) to stop it (tests do).
+pub fn server(
+    state: web::Data<AppState>,
+    listener: std::net::TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
     let body_limit = BodyLimit {
         default: state.config.limits.max_body_bytes,
         bulk: state.config.limits.bulk_max_payload_bytes,
     };
-    HttpServer::new(move || {
+    Ok(HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(body_limit)
@@ -144,6 +153,5 @@ pub async fn serve(
             .configure(routes)
     })
     .listen(listener)?
-    .run()
-    .await
+    .run())
 }
