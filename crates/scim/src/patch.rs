@@ -116,12 +116,15 @@ fn apply_operation(
             "'{op}' needs a 'value' for '{path}'"
         )));
     }
-    let target = schema.resolve(&path.attr).ok_or_else(|| {
-        ScimError::invalid_path(format!(
+    let Some(target) = schema.resolve(&path.attr) else {
+        if path.attr.urn.is_some() && path.filter.is_none() {
+            return apply_to_unknown_extension(doc, &path.attr, op, value);
+        }
+        return Err(ScimError::invalid_path(format!(
             "'{}' is not an attribute of {}",
             path.attr, schema.name
-        ))
-    })?;
+        )));
+    };
     match target {
         Target::Extension(ext) => {
             if path.filter.is_some() {
@@ -174,9 +177,8 @@ fn apply_value_object(
                 };
                 apply_to_attribute(schema, doc, &resolved, &path, op, v)?;
             }
-            None if attr.urn.is_some() && attr.sub_attr.is_none() && v.is_object() => {
-                let key = attr.full_urn().unwrap_or_else(|| key.clone());
-                merge_unknown_extension(doc, &key, op, v);
+            None if attr.urn.is_some() => {
+                apply_to_unknown_extension(doc, &attr, op, Some(v))?;
             }
             None => {
                 return Err(ScimError::invalid_value(format!(
@@ -189,15 +191,94 @@ fn apply_value_object(
     Ok(())
 }
 
-fn merge_unknown_extension(doc: &mut Map<String, Value>, key: &str, op: PatchOpKind, v: &Value) {
-    match (op, doc.get_mut(key), v) {
-        (PatchOpKind::Add, Some(Value::Object(existing)), Value::Object(new)) => {
-            existing.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+/// An attribute of an extension this resource type has no schema for (an IdP's custom
+/// extension, kept as the client sent it): `urn:…:custom:2.0:User:worksiteId`, or the whole
+/// `urn:…:custom:2.0:User` object. Its values are stored untyped, as validation keeps them.
+fn apply_to_unknown_extension(
+    doc: &mut Map<String, Value>,
+    attr: &AttrPath,
+    op: PatchOpKind,
+    value: Option<&Value>,
+) -> Result<(), ScimError> {
+    let find = |doc: &Map<String, Value>, urn: &str| {
+        doc.keys().find(|k| k.eq_ignore_ascii_case(urn)).cloned()
+    };
+    let full = attr.full_urn().unwrap_or_default();
+    if attr.sub_attr.is_none() {
+        if let Some(key) = find(doc, &full) {
+            // The path names a whole extension object the resource already has.
+            return match (op, value) {
+                (PatchOpKind::Remove, _) | (_, Some(Value::Null)) => {
+                    doc.remove(&key);
+                    Ok(())
+                }
+                (PatchOpKind::Add, Some(Value::Object(new))) => {
+                    if let Some(Value::Object(old)) = doc.get_mut(&key) {
+                        old.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    }
+                    Ok(())
+                }
+                (_, Some(v @ Value::Object(_))) => {
+                    doc.insert(key, v.clone());
+                    Ok(())
+                }
+                _ => Err(ScimError::invalid_value(format!(
+                    "the value for {full} must be an object of its attributes"
+                ))),
+            };
         }
-        _ => {
-            doc.insert(key.to_owned(), v.clone());
+        if op != PatchOpKind::Remove
+            && value.is_some_and(Value::is_object)
+            && find(doc, attr.urn.as_deref().unwrap_or_default()).is_none()
+        {
+            doc.insert(full, value.cloned().unwrap_or_default());
+            return Ok(());
         }
     }
+    let urn = attr.urn.clone().unwrap_or_default();
+    let key = find(doc, &urn).unwrap_or(urn);
+    let mut fields = match doc.remove(&key) {
+        Some(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    };
+    let name = fields
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(&attr.name))
+        .cloned()
+        .unwrap_or_else(|| attr.name.clone());
+    match (&attr.sub_attr, op, value) {
+        (None, PatchOpKind::Remove, _) | (None, _, None | Some(Value::Null)) => {
+            fields.remove(&name);
+        }
+        (None, _, Some(v)) => {
+            fields.insert(name, v.clone());
+        }
+        (Some(sub), op, v) => {
+            let holder = fields
+                .entry(name.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(inner) = holder else {
+                return Err(ScimError::invalid_path(format!(
+                    "{attr}: {name} is not an object, so it has no sub-attribute {sub}"
+                )));
+            };
+            match (op, v) {
+                (PatchOpKind::Remove, _) | (_, None | Some(Value::Null)) => {
+                    inner.remove(sub);
+                }
+                (_, Some(v)) => {
+                    inner.insert(sub.clone(), v.clone());
+                }
+            }
+            if inner.is_empty() {
+                fields.remove(&name);
+            }
+        }
+    }
+    if !fields.is_empty() {
+        doc.insert(key, Value::Object(fields));
+    }
+    Ok(())
 }
 
 fn apply_to_extension(
@@ -1149,5 +1230,44 @@ mod tests {
                 .unwrap()
                 .contains(&json!("urn:okta:custom:2.0:User"))
         );
+    }
+
+    #[test]
+    fn attributes_of_an_unknown_extension_can_be_patched() {
+        let custom = "urn:ietf:params:scim:schemas:extension:custom:2.0:User";
+        let mut user = bjensen();
+        user[custom] = json!({"worksiteId": "HQ", "badge": {"number": "1"}});
+        let out = patch_user(
+            &user,
+            json!([
+                {"op": "Replace", "path": format!("{custom}:worksiteId"), "value": "NYC"},
+                {"op": "Add", "path": format!("{custom}:costCode"), "value": 7},
+                {"op": "Replace", "path": format!("{custom}:badge.number"), "value": "2"},
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            out[custom],
+            json!({"worksiteId": "NYC", "costCode": 7, "badge": {"number": "2"}})
+        );
+        assert!(out["schemas"].as_array().unwrap().contains(&json!(custom)));
+        let out = patch_user(
+            &out,
+            json!([{"op": "replace", "value": {format!("{custom}:worksiteId"): "LA"}}]),
+        )
+        .unwrap();
+        assert_eq!(out[custom]["worksiteId"], "LA");
+        let out = patch_user(
+            &out,
+            json!([
+                {"op": "remove", "path": format!("{custom}:worksiteId")},
+                {"op": "remove", "path": format!("{custom}:costCode")},
+                {"op": "remove", "path": format!("{custom}:badge")},
+            ]),
+        )
+        .unwrap();
+        assert!(out.get(custom).is_none());
+        let out = patch_user(&user, json!([{"op": "remove", "path": custom}])).unwrap();
+        assert!(out.get(custom).is_none());
     }
 }

@@ -84,9 +84,13 @@ impl JwtSettings {
             }
             JwtAlgorithm::HS256 => {
                 let var = self.secret_env.as_deref().ok_or("HS256 needs secret_env")?;
-                let secret = std::env::var(var)
-                    .map_err(|_| format!("the environment variable {var} holding the JWT secret is not set"))?;
-                (Algorithm::HS256, DecodingKey::from_secret(secret.as_bytes()))
+                let secret = std::env::var(var).map_err(|_| {
+                    format!("the environment variable {var} holding the JWT secret is not set")
+                })?;
+                (
+                    Algorithm::HS256,
+                    DecodingKey::from_secret(secret.as_bytes()),
+                )
             }
         };
         let mut validation = Validation::new(algorithm);
@@ -112,8 +116,8 @@ impl BasicSettings {
 
     /// Checks credentials in constant time.
     pub fn accepts(&self, username: &str, password: &str) -> bool {
-        let user_ok = Sha256::digest(username.as_bytes())
-            .ct_eq(&Sha256::digest(self.username.as_bytes()));
+        let user_ok =
+            Sha256::digest(username.as_bytes()).ct_eq(&Sha256::digest(self.username.as_bytes()));
         let given = hex(&Sha256::digest(password.as_bytes()));
         let password_ok = given.as_bytes().ct_eq(self.password_sha256.as_bytes());
         bool::from(user_ok & password_ok)
@@ -254,12 +258,19 @@ mod tests {
         assert!(!basic.accepts("okta", "generated-passwordX"));
         assert!(!basic.accepts("Okta", "generated-password"));
         assert!(!basic.accepts("", ""));
-        assert!(!serde_json::to_string(&basic).unwrap().contains("generated-password"));
+        assert!(
+            !serde_json::to_string(&basic)
+                .unwrap()
+                .contains("generated-password")
+        );
     }
 
     #[test]
     fn settings_parse_from_app_config() {
-        assert_eq!(AuthSettings::of(&json!({})).unwrap(), AuthSettings::default());
+        assert_eq!(
+            AuthSettings::of(&json!({})).unwrap(),
+            AuthSettings::default()
+        );
         let s = AuthSettings::of(&json!({"auth": {"jwt": {
             "algorithm": "RS256", "issuer": "i", "audience": "a", "public_key_pem": "k"
         }}}))

@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use store::{Actor, App};
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::{AppState, detached};
 
 /// An authenticated request for one app.
 #[derive(Debug, Clone)]
@@ -40,15 +40,21 @@ impl FromRequest for AppAuth {
             if let Some(auth) = state.auth_cache.get(&key) {
                 return Ok(auth);
             }
-            let Some(token) = state.store.authenticate(&app_name, &secret).await? else {
+            let store = state.store.clone();
+            let (name, presented) = (app_name.clone(), secret.clone());
+            // Authenticating may write (the token's last use): it must not be cut off when
+            // another extractor fails first and this future is dropped.
+            let found = detached(async move {
+                match store.authenticate(&name, &presented).await? {
+                    Some(token) => Ok(store.get_app(&name).await?.map(|app| (token, app))),
+                    None => Ok::<_, store::StoreError>(None),
+                }
+            })
+            .await??;
+            let Some((token, app)) = found else {
                 tracing::info!(app = %app_name, "rejected a SCIM request: bad or expired token");
                 return Err(ApiError::unauthorized());
             };
-            let app = state
-                .store
-                .get_app(&app_name)
-                .await?
-                .ok_or_else(ApiError::unauthorized)?;
             let auth = AppAuth {
                 app,
                 actor: Actor {

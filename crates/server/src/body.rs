@@ -20,6 +20,10 @@ pub struct BodyLimit {
     pub bulk: usize,
 }
 
+/// Oversize bodies up to this many bytes (or four times the limit) are read to the end
+/// before the 413 is sent.
+const DRAIN_AT_LEAST: usize = 16 * 1024 * 1024;
+
 /// A JSON request body.
 #[derive(Debug)]
 pub struct ScimBody(pub Value);
@@ -67,20 +71,30 @@ impl FromRequest for ScimBody {
                     )));
                 }
             }
-            if declared_length.is_some_and(|n| n > limit) {
+            // An oversize body is still read (and dropped) up to a bound, so that the client
+            // receives the 413 instead of a connection closed while it is still sending.
+            let drain_bound = limit.saturating_mul(4).max(DRAIN_AT_LEAST);
+            if declared_length.is_some_and(|n| n > drain_bound) {
                 return Err(too_large(limit));
             }
             let mut body = BytesMut::new();
+            let mut received = 0usize;
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|e| {
                     ApiError(ScimError::invalid_syntax(format!(
                         "the request body could not be read: {e}"
                     )))
                 })?;
-                if body.len() + chunk.len() > limit {
+                received = received.saturating_add(chunk.len());
+                if received > drain_bound {
                     return Err(too_large(limit));
                 }
-                body.extend_from_slice(&chunk);
+                if received <= limit {
+                    body.extend_from_slice(&chunk);
+                }
+            }
+            if received > limit {
+                return Err(too_large(limit));
             }
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Err(ApiError(ScimError::invalid_syntax(

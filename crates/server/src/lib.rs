@@ -30,6 +30,18 @@ pub struct AppState {
     pub auth_cache: AuthCache,
 }
 
+/// Runs `work` (a store call) to completion even when the request that started it is
+/// dropped — a client hanging up, or another extractor failing first — so that a database
+/// transaction is never cut off halfway.
+pub(crate) async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, error::ApiError> {
+    tokio::spawn(work).await.map_err(|e| {
+        tracing::error!(error = %e, "a store task failed");
+        error::ApiError::internal()
+    })
+}
+
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))

@@ -463,8 +463,7 @@ impl Store {
         Ok(found)
     }
 
-    /// Replaces a resource's data (PUT, or the result of a PATCH). With `if_version`, fails
-    /// with [`StoreError::VersionMismatch`] unless that is the current version.
+    /// Replaces a resource's data, at version `if_version` when given.
     pub async fn replace(
         &self,
         app: &str,
@@ -474,7 +473,30 @@ impl Store {
         if_version: Option<i64>,
         actor: &Actor,
     ) -> Result<Resource, StoreError> {
-        let stored = Stored::new(kind, &data);
+        match self
+            .update(app, kind, id, if_version, actor, |_| {
+                Ok::<_, std::convert::Infallible>(data)
+            })
+            .await?
+        {
+            Ok(resource) => Ok(resource),
+            Err(never) => match never {},
+        }
+    }
+
+    /// Computes a resource's new data from its current state with `change` and writes it,
+    /// all in one write transaction: nothing can be written in between, so a PATCH or PUT
+    /// without `If-Match` never loses a race. When `change` refuses, nothing is written and
+    /// its error is returned inside `Ok`.
+    pub async fn update<E>(
+        &self,
+        app: &str,
+        kind: ResourceKind,
+        id: &str,
+        if_version: Option<i64>,
+        actor: &Actor,
+        change: impl FnOnce(&Resource) -> Result<Map<String, Value>, E>,
+    ) -> Result<Result<Resource, E>, StoreError> {
         let at = now();
         let w = Write {
             app,
@@ -489,6 +511,14 @@ impl Store {
         let before = load(&mut tx, app, kind, id)
             .await?
             .ok_or(StoreError::NotFound)?;
+        let data = match change(&before) {
+            Ok(data) => data,
+            Err(refused) => {
+                tx.commit().await?;
+                return Ok(Err(refused));
+            }
+        };
+        let stored = Stored::new(kind, &data);
         let sql = format!(
             "UPDATE resources SET version = version + 1, modified_us = $2, external_id = $3, \
              user_name = $4, user_name_lc = $5, display_name = $6, display_name_lc = $7, \
@@ -530,7 +560,7 @@ impl Store {
             enqueue_write(&mut tx, &w, Some(&before), Some(&after)).await?;
         }
         tx.commit().await?;
-        Ok(after)
+        Ok(Ok(after))
     }
 
     /// Deletes a resource and every membership it is part of.

@@ -50,7 +50,10 @@ async fn apps_are_created_once_listed_and_deleted() {
         );
         assert!(store.list_apps().await.unwrap().contains(&app));
         let changed = store
-            .set_app_config(name.as_str(), json!({"auth": {"basic": {"username": "okta"}}}))
+            .set_app_config(
+                name.as_str(),
+                json!({"auth": {"basic": {"username": "okta"}}}),
+            )
             .await
             .unwrap();
         assert_eq!(changed.config["auth"]["basic"]["username"], "okta");

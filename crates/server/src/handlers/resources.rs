@@ -11,10 +11,10 @@ use scim::{AttrPath, ScimError};
 use serde_json::{Map, Value};
 use store::{ListQuery, Resource, ResourceKind};
 
-use crate::AppState;
 use crate::auth::AppAuth;
 use crate::body::ScimBody;
 use crate::error::{ApiError, SCIM_JSON};
+use crate::{AppState, detached};
 
 /// The resource type named by the `{kind}` path segment (`Users` or `Groups`).
 fn kind(req: &HttpRequest) -> Result<ResourceKind, ApiError> {
@@ -474,18 +474,16 @@ pub(crate) async fn create_resource(
     body: Value,
 ) -> Result<Resource, ApiError> {
     let data = validate::validate(kind.schema(), body, Mode::Create)?;
-    Ok(state
-        .store
-        .create(&auth.app.name, kind, data, &auth.actor)
-        .await?)
+    let (store, app, actor) = (
+        state.store.clone(),
+        auth.app.name.clone(),
+        auth.actor.clone(),
+    );
+    Ok(detached(async move { store.create(&app, kind, data, &actor).await }).await??)
 }
 
-/// How often a PUT or PATCH without `If-Match` is retried when another write got in
-/// between reading the resource and writing it.
-const WRITE_ATTEMPTS: usize = 5;
-
 /// Replaces a resource. With `wanted` (from `If-Match`) the write happens only at that
-/// version; without, the last writer wins.
+/// version; without, it applies to whatever version is current.
 pub(crate) async fn replace_resource(
     state: &AppState,
     auth: &AppAuth,
@@ -494,10 +492,10 @@ pub(crate) async fn replace_resource(
     body: Value,
     wanted: Option<i64>,
 ) -> Result<Resource, ApiError> {
-    write_with_retry(state, auth, kind, id, wanted, |current| {
+    write_resource(state, auth, kind, id, wanted, move |current| {
         validate::validate(
             kind.schema(),
-            body.clone(),
+            body,
             Mode::Replace {
                 existing: &current.data,
             },
@@ -506,9 +504,7 @@ pub(crate) async fn replace_resource(
     .await
 }
 
-/// Applies a PatchOp body to a resource. Without `If-Match`, a PATCH that lost a race with
-/// another write is applied again to the newer version: PATCH operations are relative, so
-/// that is what the client asked for.
+/// Applies a PatchOp body to a resource.
 pub(crate) async fn patch_resource(
     state: &AppState,
     auth: &AppAuth,
@@ -522,46 +518,42 @@ pub(crate) async fn patch_resource(
             "the body is not a PatchOp request: {e}"
         )))
     })?;
-    write_with_retry(state, auth, kind, id, wanted, |current| {
+    write_resource(state, auth, kind, id, wanted, move |current| {
         scim::patch::apply(kind.schema(), &current.data, &request)
     })
     .await
 }
 
-/// Reads the resource, computes its new data with `change`, and writes it at the version
-/// read (or `wanted`), retrying on a lost race when no version was asked for.
-async fn write_with_retry(
+/// Computes the resource's new data with `change` from its current state and writes it in
+/// one store transaction, at version `wanted` when the client sent `If-Match`.
+async fn write_resource(
     state: &AppState,
     auth: &AppAuth,
     kind: ResourceKind,
     id: &str,
     wanted: Option<i64>,
-    change: impl Fn(&Resource) -> Result<Map<String, Value>, ScimError>,
+    change: impl FnOnce(&Resource) -> Result<Map<String, Value>, ScimError> + Send + 'static,
 ) -> Result<Resource, ApiError> {
-    let mut attempt = 1;
-    loop {
-        let current = load(state, auth, kind, id).await?;
-        let data = change(&current)?;
-        let result = state
-            .store
-            .replace(
-                &auth.app.name,
-                kind,
-                &current.id,
-                data,
-                Some(wanted.unwrap_or(current.version)),
-                &auth.actor,
-            )
-            .await;
-        match result {
-            Err(store::StoreError::VersionMismatch { .. })
-                if wanted.is_none() && attempt < WRITE_ATTEMPTS =>
-            {
-                attempt += 1;
-            }
-            other => return Ok(other?),
-        }
-    }
+    let (store, app, actor, owned_id) = (
+        state.store.clone(),
+        auth.app.name.clone(),
+        auth.actor.clone(),
+        id.to_owned(),
+    );
+    let written = detached(async move {
+        store
+            .update(&app, kind, &owned_id, wanted, &actor, change)
+            .await
+    })
+    .await?
+    .map_err(|e| match e {
+        store::StoreError::NotFound => ApiError(ScimError::not_found(format!(
+            "{} {id} not found",
+            kind.schema().name
+        ))),
+        other => other.into(),
+    })?;
+    Ok(written?)
 }
 
 /// Deletes a resource.
@@ -572,10 +564,14 @@ pub(crate) async fn delete_resource(
     id: &str,
     wanted: Option<i64>,
 ) -> Result<(), ApiError> {
-    state
-        .store
-        .delete(&auth.app.name, kind, id, wanted, &auth.actor)
-        .await
+    let (store, app, actor, owned_id) = (
+        state.store.clone(),
+        auth.app.name.clone(),
+        auth.actor.clone(),
+        id.to_owned(),
+    );
+    detached(async move { store.delete(&app, kind, &owned_id, wanted, &actor).await })
+        .await?
         .map_err(|e| match e {
             store::StoreError::NotFound => ApiError(ScimError::not_found(format!(
                 "{} {id} not found",
