@@ -24,6 +24,20 @@ pub enum JwtAlgorithm {
     RS256,
 }
 
+impl std::str::FromStr for JwtAlgorithm {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_uppercase().as_str() {
+            "HS256" => Ok(JwtAlgorithm::HS256),
+            "RS256" => Ok(JwtAlgorithm::RS256),
+            _ => Err(format!(
+                "'{s}' is not a supported JWT algorithm: use HS256 or RS256"
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JwtSettings {
@@ -69,6 +83,25 @@ pub struct Claims {
 }
 
 impl JwtSettings {
+    /// Refuses settings that could never accept a token.
+    pub fn check(&self) -> Result<(), String> {
+        match self.algorithm {
+            JwtAlgorithm::RS256 => {
+                let pem = self
+                    .public_key_pem
+                    .as_deref()
+                    .ok_or("RS256 needs the IdP's public key (--jwt-public-key FILE)")?;
+                DecodingKey::from_rsa_pem(pem.as_bytes())
+                    .map(drop)
+                    .map_err(|e| format!("the public key is not an RSA public key in PEM: {e}"))
+            }
+            JwtAlgorithm::HS256 => match &self.secret_env {
+                Some(var) if !var.is_empty() => Ok(()),
+                _ => Err("HS256 needs the name of the environment variable holding the secret (--jwt-secret-env VAR)".into()),
+            },
+        }
+    }
+
     /// Verifies a JWT: signature with exactly the configured algorithm (so `none` and
     /// HS/RS confusion are refused), `iss`, `aud`, `exp` required, `nbf` honoured.
     pub fn verify(&self, token: &str) -> Result<Claims, String> {
@@ -103,6 +136,15 @@ impl JwtSettings {
             .map(|data| data.claims)
             .map_err(|e| format!("JWT rejected: {e}"))
     }
+}
+
+/// A new Basic password: 256 random bits, base64url.
+pub fn generate_password() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 impl BasicSettings {

@@ -8,12 +8,14 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use store::{Actor, App};
 
+use crate::app_auth::{AuthSettings, looks_like_jwt};
 use crate::error::ApiError;
 use crate::{AppState, detached};
 
@@ -31,41 +33,108 @@ impl FromRequest for AppAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let app_name = req.match_info().get("app").map(str::to_owned);
-        let secret = bearer_token(req);
+        let credential = credential(req);
         Box::pin(async move {
-            let (Some(state), Some(app_name), Some(secret)) = (state, app_name, secret) else {
+            let (Some(state), Some(app_name), Some(credential)) = (state, app_name, credential)
+            else {
                 return Err(ApiError::unauthorized());
             };
-            let key = CacheKey::new(&app_name, &secret);
+            let key = CacheKey::new(&app_name, credential.text());
             if let Some(auth) = state.auth_cache.get(&key) {
                 return Ok(auth);
             }
             let store = state.store.clone();
-            let (name, presented) = (app_name.clone(), secret.clone());
-            // Authenticating may write (the token's last use): it must not be cut off when
+            let name = app_name.clone();
+            // Authenticating may write (a token's last use): it must not be cut off when
             // another extractor fails first and this future is dropped.
-            let found = detached(async move {
-                match store.authenticate(&name, &presented).await? {
-                    Some(token) => Ok(store.get_app(&name).await?.map(|app| (token, app))),
-                    None => Ok::<_, store::StoreError>(None),
-                }
-            })
-            .await??;
-            let Some((token, app)) = found else {
-                tracing::info!(app = %app_name, "rejected a SCIM request: bad or expired token");
+            let accepted =
+                detached(async move { check(&store, &name, &credential).await }).await??;
+            let Some((auth, expires_at)) = accepted else {
+                tracing::info!(app = %app_name, "rejected a SCIM request: bad or expired credentials");
                 return Err(ApiError::unauthorized());
             };
-            let auth = AppAuth {
-                app,
-                actor: Actor {
-                    token_id: Some(token.id.clone()),
-                    label: token.label.clone().unwrap_or_else(|| token.id.clone()),
-                },
-            };
-            state.auth_cache.put(key, auth.clone(), token.expires_at);
+            state.auth_cache.put(key, auth.clone(), expires_at);
             Ok(auth)
         })
     }
+}
+
+/// What the `Authorization` header carried.
+enum Credential {
+    Bearer(String),
+    /// The base64 text, and the username and password it decodes to.
+    Basic(String, String, String),
+}
+
+impl Credential {
+    fn text(&self) -> &str {
+        match self {
+            Credential::Bearer(t) | Credential::Basic(t, _, _) => t,
+        }
+    }
+}
+
+/// Checks a credential against the app: a scimbridge token, a JWT, or Basic credentials,
+/// as the app's settings allow. Returns who it is and until when the answer holds.
+async fn check(
+    store: &store::Store,
+    app_name: &str,
+    credential: &Credential,
+) -> Result<Option<(AppAuth, Option<DateTime<Utc>>)>, store::StoreError> {
+    if let Credential::Bearer(token) = credential {
+        if !looks_like_jwt(token) {
+            let Some(info) = store.authenticate(app_name, token).await? else {
+                return Ok(None);
+            };
+            let Some(app) = store.get_app(app_name).await? else {
+                return Ok(None);
+            };
+            let actor = Actor {
+                token_id: Some(info.id.clone()),
+                label: info.label.clone().unwrap_or_else(|| info.id.clone()),
+            };
+            return Ok(Some((AppAuth { app, actor }, info.expires_at)));
+        }
+    }
+    let Some(app) = store.get_app(app_name).await? else {
+        return Ok(None);
+    };
+    let settings = match AuthSettings::of(&app.config) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(app = %app_name, error = %e, "the app's auth settings cannot be read");
+            return Ok(None);
+        }
+    };
+    let (label, expires_at) = match (credential, &settings) {
+        (Credential::Bearer(jwt), AuthSettings { jwt: Some(cfg), .. }) => match cfg.verify(jwt) {
+            Ok(claims) => (
+                format!("jwt:{}", claims.sub.unwrap_or_default()),
+                DateTime::from_timestamp(claims.exp, 0),
+            ),
+            Err(e) => {
+                tracing::info!(app = %app_name, reason = %e, "rejected a JWT");
+                return Ok(None);
+            }
+        },
+        (
+            Credential::Basic(_, user, password),
+            AuthSettings {
+                basic: Some(cfg), ..
+            },
+        ) if cfg.accepts(user, password) => (format!("basic:{user}"), None),
+        _ => return Ok(None),
+    };
+    Ok(Some((
+        AppAuth {
+            app,
+            actor: Actor {
+                token_id: None,
+                label,
+            },
+        },
+        expires_at,
+    )))
 }
 
 /// What the cache is keyed by: the app and a SHA-256 of the secret, so the cache holds no
@@ -128,12 +197,31 @@ impl AuthCache {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header (scheme in any case).
-fn bearer_token(req: &HttpRequest) -> Option<String> {
+/// The credential of an `Authorization: Bearer <token>` or `Basic <base64>` header
+/// (scheme in any case).
+fn credential(req: &HttpRequest) -> Option<Credential> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let rest = rest.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(Credential::Bearer(rest.to_owned()));
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?;
+        let decoded = String::from_utf8(decoded).ok()?;
+        let (user, password) = decoded.split_once(':')?;
+        return Some(Credential::Basic(
+            rest.to_owned(),
+            user.to_owned(),
+            password.to_owned(),
+        ));
+    }
+    None
 }
 
 #[cfg(test)]

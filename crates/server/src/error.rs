@@ -17,7 +17,7 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         ApiError(ScimError::status(
             401,
-            "authentication failed: send 'Authorization: Bearer <token>' with a valid, unexpired token issued for this app",
+            "authentication failed: send 'Authorization: Bearer <token>' with a valid, unexpired token of this app (or the JWT or Basic credentials the app is set up for)",
         ))
     }
 

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use scimbridge::app_auth::{
+    AuthSettings, BasicSettings, JwtAlgorithm, JwtSettings, generate_password,
+};
 use scimbridge::config::Config;
 use store::{AppKind, AppName, Store};
 
@@ -50,6 +53,35 @@ enum AppCommand {
     List,
     /// Remove an app and everything it holds (its audit log is kept).
     Remove { name: String },
+    /// Let the app's IdP authenticate with a JWT bearer or HTTP Basic, besides tokens.
+    Auth {
+        name: String,
+        /// HS256 (shared secret) or RS256 (the IdP's public key).
+        #[arg(long, requires_all = ["jwt_issuer", "jwt_audience"])]
+        jwt_algorithm: Option<JwtAlgorithm>,
+        /// The `iss` every JWT must carry.
+        #[arg(long)]
+        jwt_issuer: Option<String>,
+        /// The `aud` every JWT must carry.
+        #[arg(long)]
+        jwt_audience: Option<String>,
+        /// RS256: a PEM file with the IdP's public key.
+        #[arg(long)]
+        jwt_public_key: Option<PathBuf>,
+        /// HS256: the environment variable holding the shared secret when the server runs
+        /// (the secret itself is never stored).
+        #[arg(long)]
+        jwt_secret_env: Option<String>,
+        /// Accept HTTP Basic with this username; a password is generated and shown once.
+        #[arg(long)]
+        basic_username: Option<String>,
+        /// Stop accepting JWTs.
+        #[arg(long, conflicts_with = "jwt_algorithm")]
+        no_jwt: bool,
+        /// Stop accepting HTTP Basic.
+        #[arg(long, conflicts_with = "basic_username")]
+        no_basic: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -215,6 +247,83 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                     app.name,
                     app.kind,
                     app.created_at.to_rfc3339()
+                );
+            }
+        }
+        AppCommand::Auth {
+            name,
+            jwt_algorithm,
+            jwt_issuer,
+            jwt_audience,
+            jwt_public_key,
+            jwt_secret_env,
+            basic_username,
+            no_jwt,
+            no_basic,
+        } => {
+            let app = store
+                .get_app(&name)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("there is no app '{name}' (see: scimbridge app list)"))?;
+            let mut settings = AuthSettings::of(&app.config)?;
+            if no_jwt {
+                settings.jwt = None;
+            }
+            if no_basic {
+                settings.basic = None;
+            }
+            if let Some(algorithm) = jwt_algorithm {
+                let public_key_pem = jwt_public_key
+                    .map(|path| {
+                        std::fs::read_to_string(&path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                    })
+                    .transpose()?;
+                let jwt = JwtSettings {
+                    algorithm,
+                    issuer: jwt_issuer.unwrap_or_default(),
+                    audience: jwt_audience.unwrap_or_default(),
+                    public_key_pem,
+                    secret_env: jwt_secret_env,
+                };
+                jwt.check()?;
+                settings.jwt = Some(jwt);
+            }
+            let mut password = None;
+            if let Some(username) = basic_username {
+                let generated = generate_password();
+                settings.basic = Some(BasicSettings::new(&username, &generated));
+                password = Some((username, generated));
+            }
+            let mut config = app.config.clone();
+            if let Some(fields) = config.as_object_mut() {
+                let auth = serde_json::to_value(&settings).map_err(|e| e.to_string())?;
+                fields.insert("auth".into(), auth);
+            }
+            store
+                .set_app_config(&name, config)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "app '{name}' accepts: scimbridge tokens{}{}",
+                settings
+                    .jwt
+                    .as_ref()
+                    .map(|j| format!(
+                        ", {:?} JWTs from {} for {}",
+                        j.algorithm, j.issuer, j.audience
+                    ))
+                    .unwrap_or_default(),
+                settings
+                    .basic
+                    .as_ref()
+                    .map(|b| format!(", HTTP Basic as {}", b.username))
+                    .unwrap_or_default()
+            );
+            if let Some((username, generated)) = password {
+                println!(
+                    "Basic password for {username} (shown once: store it in your IdP now):\n{generated}"
                 );
             }
         }

@@ -181,3 +181,182 @@ fn a_bad_configuration_stops_with_the_key_named() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("limits.max_page_size"));
 }
+
+/// Starts `scimbridge serve` in `dir` and waits until it answers.
+async fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> (Server, String) {
+    let port = free_port();
+    let mut cmd = scimbridge(dir);
+    cmd.arg("serve")
+        .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let server = Server(cmd.spawn().unwrap());
+    let origin = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{origin}/healthz")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (server, origin)
+}
+
+fn jwt(
+    claims: serde_json::Value,
+    algorithm: jsonwebtoken::Algorithm,
+    key: &jsonwebtoken::EncodingKey,
+) -> String {
+    jsonwebtoken::encode(&jsonwebtoken::Header::new(algorithm), &claims, key).unwrap()
+}
+
+#[tokio::test]
+async fn an_app_can_accept_rs256_jwts_and_http_basic() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys");
+    assert!(run(dir.path(), &["app", "add", "entra"]).0);
+    let (ok, out, err) = run(
+        dir.path(),
+        &[
+            "app",
+            "auth",
+            "entra",
+            "--jwt-algorithm",
+            "RS256",
+            "--jwt-issuer",
+            "https://sts.example.com/tenant",
+            "--jwt-audience",
+            "scimbridge-entra",
+            "--jwt-public-key",
+            keys.join("test-rsa-public.pem").to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("RS256 JWTs"), "{out}");
+    let (ok, out, err) = run(
+        dir.path(),
+        &["app", "auth", "entra", "--basic-username", "onelogin"],
+    );
+    assert!(ok, "{err}");
+    let password = out.lines().last().unwrap().trim().to_owned();
+    assert!(
+        out.contains("RS256 JWTs") && out.contains("HTTP Basic as onelogin"),
+        "{out}"
+    );
+    // A key that is not a key is refused before it is saved.
+    let (ok, _, err) = run(
+        dir.path(),
+        &[
+            "app",
+            "auth",
+            "entra",
+            "--jwt-algorithm",
+            "RS256",
+            "--jwt-issuer",
+            "i",
+            "--jwt-audience",
+            "a",
+            "--jwt-public-key",
+            keys.join("../cli.rs").to_str().unwrap(),
+        ],
+    );
+    assert!(!ok && err.contains("not an RSA public key"), "{err}");
+
+    let (_server, origin) = serve(dir.path(), &[]).await;
+    let users = format!("{origin}/apps/entra/scim/v2/Users");
+    let client = reqwest::Client::new();
+    let private = jsonwebtoken::EncodingKey::from_rsa_pem(
+        &std::fs::read(keys.join("test-rsa-private.pem")).unwrap(),
+    )
+    .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "iss": "https://sts.example.com/tenant", "aud": "scimbridge-entra",
+        "sub": "entra-provisioning", "exp": now + 600
+    });
+    let good = jwt(claims.clone(), jsonwebtoken::Algorithm::RS256, &private);
+    let status = |token: String| {
+        let client = client.clone();
+        let users = users.clone();
+        async move {
+            client
+                .get(users)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(good.clone()).await, 200);
+    let config: serde_json::Value = client
+        .get(format!("{origin}/apps/entra/scim/v2/ServiceProviderConfig"))
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = config["authenticationSchemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["oauthbearertoken", "oauthbearertoken", "httpbasic"]);
+    let mut expired = claims.clone();
+    expired["exp"] = serde_json::json!(now - 3600);
+    assert_eq!(
+        status(jwt(expired, jsonwebtoken::Algorithm::RS256, &private)).await,
+        401
+    );
+    let mut wrong_audience = claims.clone();
+    wrong_audience["aud"] = serde_json::json!("another-app");
+    assert_eq!(
+        status(jwt(
+            wrong_audience,
+            jsonwebtoken::Algorithm::RS256,
+            &private
+        ))
+        .await,
+        401
+    );
+    let confused = jwt(
+        claims.clone(),
+        jsonwebtoken::Algorithm::HS256,
+        &jsonwebtoken::EncodingKey::from_secret(
+            &std::fs::read(keys.join("test-rsa-public.pem")).unwrap(),
+        ),
+    );
+    assert_eq!(status(confused).await, 401);
+
+    let basic = |user: &str, pass: &str| {
+        client
+            .get(users.clone())
+            .basic_auth(user, Some(pass))
+            .send()
+    };
+    assert_eq!(basic("onelogin", &password).await.unwrap().status(), 200);
+    assert_eq!(basic("onelogin", "guess").await.unwrap().status(), 401);
+    let refused = basic("okta", &password).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["status"], "401");
+    // The same JWT means nothing to an app without JWT settings.
+    assert!(run(dir.path(), &["app", "add", "plain"]).0);
+    let other = format!("{origin}/apps/plain/scim/v2/Users");
+    let good = jwt(claims, jsonwebtoken::Algorithm::RS256, &private);
+    assert_eq!(
+        client
+            .get(other)
+            .bearer_auth(good)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}

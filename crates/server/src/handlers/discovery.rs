@@ -12,6 +12,7 @@ use scim::schema::{self, ResourceSchema};
 use serde_json::Value;
 
 use crate::AppState;
+use crate::app_auth::AuthSettings;
 use crate::auth::AppAuth;
 use crate::error::{ApiError, SCIM_JSON};
 use crate::handlers::resources::base_url;
@@ -42,14 +43,7 @@ pub async fn service_provider_config(state: web::Data<AppState>, auth: AppAuth) 
         change_password: Supported { supported: false },
         sort: Supported { supported: true },
         etag: Supported { supported: true },
-        authentication_schemes: vec![AuthenticationScheme {
-            kind: "oauthbearertoken".into(),
-            name: "OAuth Bearer Token".into(),
-            description: "A per-app bearer token issued with `scimbridge token issue`.".into(),
-            spec_uri: Some("https://www.rfc-editor.org/info/rfc6750".into()),
-            documentation_uri: None,
-            primary: Some(true),
-        }],
+        authentication_schemes: authentication_schemes(&auth),
         pagination: Some(PaginationConfig {
             cursor: true,
             index: true,
@@ -64,6 +58,45 @@ pub async fn service_provider_config(state: web::Data<AppState>, auth: AppAuth) 
         ),
     };
     HttpResponse::Ok().content_type(SCIM_JSON).json(body)
+}
+
+/// The schemes this app accepts: scimbridge tokens always, JWTs and Basic when set up.
+fn authentication_schemes(auth: &AppAuth) -> Vec<AuthenticationScheme> {
+    let settings = AuthSettings::of(&auth.app.config).unwrap_or_default();
+    let mut schemes = vec![AuthenticationScheme {
+        kind: "oauthbearertoken".into(),
+        name: "OAuth Bearer Token".into(),
+        description: "A per-app bearer token issued with `scimbridge token issue`.".into(),
+        spec_uri: Some("https://www.rfc-editor.org/info/rfc6750".into()),
+        documentation_uri: None,
+        primary: Some(true),
+    }];
+    if let Some(jwt) = &settings.jwt {
+        schemes.push(AuthenticationScheme {
+            kind: "oauthbearertoken".into(),
+            name: "JWT Bearer".into(),
+            description: format!(
+                "A {:?} JWT from {} for the audience {}.",
+                jwt.algorithm, jwt.issuer, jwt.audience
+            ),
+            spec_uri: Some("https://www.rfc-editor.org/info/rfc7519".into()),
+            documentation_uri: None,
+            primary: Some(false),
+        });
+    }
+    if settings.basic.is_some() {
+        schemes.push(AuthenticationScheme {
+            kind: "httpbasic".into(),
+            name: "HTTP Basic".into(),
+            description:
+                "The username and generated password of `scimbridge app auth --basic-username`."
+                    .into(),
+            spec_uri: Some("https://www.rfc-editor.org/info/rfc7617".into()),
+            documentation_uri: None,
+            primary: Some(false),
+        });
+    }
+    schemes
 }
 
 fn resource_type(rt: &ResourceSchema, base: &str) -> ResourceType {
