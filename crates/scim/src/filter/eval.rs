@@ -31,8 +31,9 @@ static SCHEMAS: LazyLock<AttributeDef> = LazyLock::new(|| AttributeDef {
     reference_types: vec!["uri".into()],
 });
 
-/// Resolves a full attribute path, with `schemas` as the one attribute outside the schema.
-fn resolve<'s>(schema: &'s ResourceSchema, path: &AttrPath) -> Option<Resolved<'s>> {
+/// Resolves a full attribute path, with `schemas` as the one attribute outside the schema:
+/// how filters resolve paths, for anything (the store's SQL translation) that must agree.
+pub fn resolve<'s>(schema: &'s ResourceSchema, path: &AttrPath) -> Option<Resolved<'s>> {
     schema.resolve_attribute(path).or_else(|| {
         let is_schemas = path.urn.is_none()
             && path.sub_attr.is_none()

@@ -79,6 +79,8 @@
 mod eval;
 mod lexer;
 mod parser;
+
+pub use eval::resolve;
 #[cfg(test)]
 mod tests;
 

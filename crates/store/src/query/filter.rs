@@ -21,11 +21,8 @@
 use chrono::DateTime;
 use scim::AttrPath;
 use scim::filter::{CompValue, CompareOp, Filter};
-use scim::schema::{
-    AttrType, AttributeDef, Mutability, Resolved, ResourceSchema, Returned, Uniqueness,
-};
+use scim::schema::{AttrType, AttributeDef, Resolved, ResourceSchema};
 use serde_json::Number;
-use std::sync::LazyLock;
 
 use super::sql::{Builder, Node};
 use crate::db::Arg;
@@ -34,38 +31,12 @@ use crate::{ResourceKind, StoreError};
 const TRUE: &str = "(1 = 1)";
 const FALSE: &str = "(1 = 0)";
 
-/// `schemas` is filterable (RFC 7644 §3.4.2.2) but in no schema; the evaluator gives it
-/// this definition, and so does the store.
-static SCHEMAS: LazyLock<AttributeDef> = LazyLock::new(|| AttributeDef {
-    name: "schemas".into(),
-    attr_type: AttrType::Reference,
-    sub_attributes: Vec::new(),
-    multi_valued: true,
-    description: "The schema URIs the resource's attributes come from.".into(),
-    required: true,
-    canonical_values: Vec::new(),
-    case_exact: false,
-    mutability: Mutability::ReadWrite,
-    returned: Returned::Always,
-    uniqueness: Uniqueness::None,
-    reference_types: vec!["uri".into()],
-});
-
-/// Resolves a path as the evaluator does: the schema, then `schemas`.
+/// Resolves a path exactly as the evaluator does: the schema, then `schemas`.
 pub(crate) fn resolve(
     schema: &'static ResourceSchema,
     path: &AttrPath,
 ) -> Option<Resolved<'static>> {
-    schema.resolve_attribute(path).or_else(|| {
-        let is_schemas = path.urn.is_none()
-            && path.sub_attr.is_none()
-            && path.name.eq_ignore_ascii_case("schemas");
-        is_schemas.then(|| Resolved {
-            extension: None,
-            attr: &SCHEMAS,
-            sub: None,
-        })
-    })
+    scim::filter::resolve(schema, path)
 }
 
 /// The definition comparisons use and the member taken from each value: the
@@ -240,7 +211,8 @@ pub(crate) fn sources(
     }
     let user = kind == ResourceKind::User;
     let found = match (attr, pick_name) {
-        ("schemas", _) if std::ptr::eq(r.attr, &*SCHEMAS) => {
+        // No schema has an attribute of this name: it is the resource's `schemas` list.
+        ("schemas", _) => {
             let node = Node::search(b.backend).member(b, "schemas");
             let urn = text_const(b, &kind.bridge_schema().to_lowercase());
             return Ok(vec![
