@@ -45,7 +45,7 @@ enum AppCommand {
     Add {
         /// Lowercase letters, digits and '-'; it becomes part of the SCIM URL.
         name: AppName,
-        /// directory, gong, zoominfo or chorus.
+        /// directory (gong, zoominfo and chorus arrive with the vendor connectors).
         #[arg(long, default_value = "directory")]
         kind: AppKind,
     },
@@ -225,6 +225,13 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
     let store = open_store(config).await?;
     match cmd {
         AppCommand::Add { name, kind } => {
+            if kind != AppKind::Directory {
+                // Writes to a vendor app queue work for a reconcile engine this version
+                // does not have yet; refusing is better than a queue nobody drains.
+                return Err(format!(
+                    "{kind} apps need the vendor connectors, which this version does not have yet; only --kind directory can be created"
+                ));
+            }
             let app = store
                 .create_app(&name, kind, serde_json::json!({}))
                 .await
