@@ -39,6 +39,10 @@ echo "== seeding $USERS users through Bulk"
 start=$(date +%s)
 python3 bench/seed.py "$base" "$token" "$USERS" "$work/ids"
 echo "seeded in $(( $(date +%s) - start )) s"
+case "${SCIMBRIDGE_DATABASE_URL:-}" in
+  # Fresh statistics, as autovacuum would have after a while: without them Postgres scans.
+  postgres*) psql -q "$SCIMBRIDGE_DATABASE_URL" -c ANALYZE ;;
+esac
 
 export SCIM_BASE="$base" SCIM_TOKEN="$token" SCIM_IDS="$work/ids" SCIM_USERS="$USERS"
 rss() { awk '/VmRSS/ {printf "%.1f MB", $2/1024}' "/proc/$(pgrep -P "$server" scimbridge || echo "$server")/status"; }
