@@ -308,7 +308,10 @@ impl Store {
         // The kind is also written as a literal (from the enum, never from a request) so
         // that Postgres can use the partial unique indexes on userName and displayName:
         // with only a bound parameter its generic plans cannot prove their condition.
-        let mut where_ = format!("r.app = $1 AND r.kind = $2 AND r.kind = '{}'", kind.as_str());
+        let mut where_ = format!(
+            "r.app = $1 AND r.kind = $2 AND r.kind = '{}'",
+            kind.as_str()
+        );
         if let Some(f) = &query.filter {
             where_.push_str(" AND ");
             where_.push_str(&filter::condition(&mut b, kind, f)?);
