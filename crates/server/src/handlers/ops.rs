@@ -1,11 +1,11 @@
 //! Operations endpoints: liveness, readiness, Prometheus metrics, and the SCIM endpoints
 //! this server does not offer.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use scim::ScimError;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::{AppState, detached};
 
 /// `/healthz`: the process is up.
 pub async fn healthz() -> HttpResponse {
@@ -14,14 +14,16 @@ pub async fn healthz() -> HttpResponse {
 
 /// `/readyz`: the database answers.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
-        Err(e) => {
+    let store = state.store.clone();
+    match detached(async move { store.ping().await }).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
             HttpResponse::ServiceUnavailable().json(
                 serde_json::json!({"status": "unavailable", "reason": "database unreachable"}),
             )
         }
+        Err(e) => e.error_response(),
     }
 }
 

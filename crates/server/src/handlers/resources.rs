@@ -247,6 +247,17 @@ impl Search {
     }
 }
 
+/// One page of the store's `list`, run detached from the request (see [`detached`]).
+async fn list_page(
+    state: &AppState,
+    auth: &AppAuth,
+    kind: ResourceKind,
+    query: ListQuery,
+) -> Result<store::Page, ApiError> {
+    let (store, app) = (state.store.clone(), auth.app.name.clone());
+    Ok(detached(async move { store.list(&app, kind, &query).await }).await??)
+}
+
 fn list_response(
     resources: Vec<Value>,
     total: u64,
@@ -272,14 +283,13 @@ async fn search_response(
     search: SearchRequest,
 ) -> Result<HttpResponse, ApiError> {
     let search = Search::parse(state, search, &[kind])?;
-    let page = state
-        .store
-        .list(
-            &auth.app.name,
-            kind,
-            &search.query(search.start_index, search.count),
-        )
-        .await?;
+    let page = list_page(
+        state,
+        auth,
+        kind,
+        search.query(search.start_index, search.count),
+    )
+    .await?;
     let base = base_url(state, auth);
     let resources = page
         .resources
@@ -314,24 +324,22 @@ pub async fn search_all(
         )));
     }
     let search = Search::parse(&state, search, &[ResourceKind::User, ResourceKind::Group])?;
-    let users = state
-        .store
-        .list(
-            &auth.app.name,
-            ResourceKind::User,
-            &search.query(search.start_index, search.count),
-        )
-        .await?;
+    let users = list_page(
+        &state,
+        &auth,
+        ResourceKind::User,
+        search.query(search.start_index, search.count),
+    )
+    .await?;
     let remaining = search.count - (users.resources.len() as u64).min(search.count);
     let group_start = search.start_index.saturating_sub(users.total).max(1);
-    let groups = state
-        .store
-        .list(
-            &auth.app.name,
-            ResourceKind::Group,
-            &search.query(group_start, remaining),
-        )
-        .await?;
+    let groups = list_page(
+        &state,
+        &auth,
+        ResourceKind::Group,
+        search.query(group_start, remaining),
+    )
+    .await?;
     let base = base_url(&state, &auth);
     let resources = users
         .resources
@@ -382,10 +390,9 @@ async fn load(
     kind: ResourceKind,
     id: &str,
 ) -> Result<Resource, ApiError> {
-    state
-        .store
-        .get(&auth.app.name, kind, id)
-        .await?
+    let (store, app, owned_id) = (state.store.clone(), auth.app.name.clone(), id.to_owned());
+    detached(async move { store.get(&app, kind, &owned_id).await })
+        .await??
         .ok_or_else(|| {
             ApiError(ScimError::not_found(format!(
                 "{} {id} not found",
