@@ -7,10 +7,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Arguments, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
@@ -164,54 +165,40 @@ impl<T> Record for T where
 {
 }
 
-/// An open transaction on either database.
+/// An open transaction on either database, or, for reads, a plain connection: each read
+/// statement then sees its own consistent snapshot, and a read costs no BEGIN and COMMIT
+/// round trips.
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
+    SqliteRead(PoolConnection<Sqlite>),
+    PostgresRead(PoolConnection<Postgres>),
 }
 
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+            Tx::Sqlite(_) | Tx::SqliteRead(_) => Backend::Sqlite,
+            Tx::Postgres(_) | Tx::PostgresRead(_) => Backend::Postgres,
         }
     }
 
     /// Runs a statement; returns the number of rows it changed.
     pub async fn execute(&mut self, stmt: &Stmt) -> Result<u64, sqlx::Error> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
-                let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
-                sqlx::query_with(&stmt.sql, args)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected()
-            }
-            Tx::Postgres(tx) => {
-                let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
-                sqlx::query_with(&stmt.sql, args)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected()
-            }
+            Tx::Sqlite(tx) => sqlite_execute(tx, stmt).await?,
+            Tx::SqliteRead(conn) => sqlite_execute(conn, stmt).await?,
+            Tx::Postgres(tx) => postgres_execute(tx, stmt).await?,
+            Tx::PostgresRead(conn) => postgres_execute(conn, stmt).await?,
         })
     }
 
     pub async fn fetch_all<T: Record>(&mut self, stmt: &Stmt) -> Result<Vec<T>, sqlx::Error> {
         match self {
-            Tx::Sqlite(tx) => {
-                let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
-                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
-                    .fetch_all(&mut **tx)
-                    .await
-            }
-            Tx::Postgres(tx) => {
-                let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
-                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
-                    .fetch_all(&mut **tx)
-                    .await
-            }
+            Tx::Sqlite(tx) => sqlite_fetch_all(tx, stmt).await,
+            Tx::SqliteRead(conn) => sqlite_fetch_all(conn, stmt).await,
+            Tx::Postgres(tx) => postgres_fetch_all(tx, stmt).await,
+            Tx::PostgresRead(conn) => postgres_fetch_all(conn, stmt).await,
         }
     }
 
@@ -220,18 +207,10 @@ impl Tx {
         stmt: &Stmt,
     ) -> Result<Option<T>, sqlx::Error> {
         match self {
-            Tx::Sqlite(tx) => {
-                let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
-                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
-                    .fetch_optional(&mut **tx)
-                    .await
-            }
-            Tx::Postgres(tx) => {
-                let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
-                sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
-                    .fetch_optional(&mut **tx)
-                    .await
-            }
+            Tx::Sqlite(tx) => sqlite_fetch_optional(tx, stmt).await,
+            Tx::SqliteRead(conn) => sqlite_fetch_optional(conn, stmt).await,
+            Tx::Postgres(tx) => postgres_fetch_optional(tx, stmt).await,
+            Tx::PostgresRead(conn) => postgres_fetch_optional(conn, stmt).await,
         }
     }
 
@@ -245,8 +224,65 @@ impl Tx {
         match self {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
+            Tx::SqliteRead(_) | Tx::PostgresRead(_) => Ok(()),
         }
     }
+}
+
+async fn sqlite_execute(conn: &mut SqliteConnection, stmt: &Stmt) -> Result<u64, sqlx::Error> {
+    let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
+    Ok(sqlx::query_with(&stmt.sql, args)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+async fn postgres_execute(conn: &mut PgConnection, stmt: &Stmt) -> Result<u64, sqlx::Error> {
+    let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
+    Ok(sqlx::query_with(&stmt.sql, args)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+async fn sqlite_fetch_all<T: Record>(
+    conn: &mut SqliteConnection,
+    stmt: &Stmt,
+) -> Result<Vec<T>, sqlx::Error> {
+    let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
+    sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+        .fetch_all(conn)
+        .await
+}
+
+async fn postgres_fetch_all<T: Record>(
+    conn: &mut PgConnection,
+    stmt: &Stmt,
+) -> Result<Vec<T>, sqlx::Error> {
+    let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
+    sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+        .fetch_all(conn)
+        .await
+}
+
+async fn sqlite_fetch_optional<T: Record>(
+    conn: &mut SqliteConnection,
+    stmt: &Stmt,
+) -> Result<Option<T>, sqlx::Error> {
+    let args: SqliteArguments<'_> = arguments::<Sqlite>(&stmt.args)?;
+    sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+        .fetch_optional(conn)
+        .await
+}
+
+async fn postgres_fetch_optional<T: Record>(
+    conn: &mut PgConnection,
+    stmt: &Stmt,
+) -> Result<Option<T>, sqlx::Error> {
+    let args: PgArguments = arguments::<Postgres>(&stmt.args)?;
+    sqlx::query_as_with::<_, T, _>(&stmt.sql, args)
+        .fetch_optional(conn)
+        .await
 }
 
 /// The connection pools.
@@ -334,11 +370,11 @@ impl Db {
         Ok(())
     }
 
-    /// A transaction that only reads.
+    /// A connection for reads, outside any transaction.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Sqlite { read, .. } => Tx::SqliteRead(read.acquire().await?),
+            Db::Postgres(pool) => Tx::PostgresRead(pool.acquire().await?),
         })
     }
 
