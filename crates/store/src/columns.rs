@@ -37,6 +37,24 @@ fn string(v: Option<&Value>) -> Option<String> {
     v.and_then(Value::as_str).map(str::to_owned)
 }
 
+impl crate::db::Stmt {
+    /// Binds a resource's column values in the order create and update both use:
+    /// external_id, user_name, user_name_lc, display_name, display_name_lc,
+    /// given_name_lc, family_name_lc, active, data, search.
+    pub(crate) fn bind_columns(self, stored: &Stored) -> Self {
+        self.bind(stored.external_id.clone())
+            .bind(stored.user_name.clone())
+            .bind(stored.user_name.as_deref().map(str::to_lowercase))
+            .bind(stored.display_name.clone())
+            .bind(stored.display_name.as_deref().map(str::to_lowercase))
+            .bind(stored.given_name.as_deref().map(str::to_lowercase))
+            .bind(stored.family_name.as_deref().map(str::to_lowercase))
+            .bind(stored.active)
+            .bind(stored.data.clone())
+            .bind(stored.search.clone())
+    }
+}
+
 impl Stored {
     pub fn new(kind: ResourceKind, data: &Map<String, Value>) -> Stored {
         let mut data = data.clone();

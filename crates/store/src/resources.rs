@@ -425,16 +425,7 @@ impl Store {
                     .bind(kind.as_str())
                     .bind(id.as_str())
                     .bind(micros(at))
-                    .bind(stored.external_id.clone())
-                    .bind(stored.user_name.clone())
-                    .bind(stored.user_name.as_deref().map(str::to_lowercase))
-                    .bind(stored.display_name.clone())
-                    .bind(stored.display_name.as_deref().map(str::to_lowercase))
-                    .bind(stored.given_name.as_deref().map(str::to_lowercase))
-                    .bind(stored.family_name.as_deref().map(str::to_lowercase))
-                    .bind(stored.active)
-                    .bind(stored.data.clone())
-                    .bind(stored.search.clone()),
+                    .bind_columns(&stored),
             )
             .await
             .map_err(uniqueness(kind, &stored))?;
@@ -531,16 +522,7 @@ impl Store {
             &Stmt::new(sql)
                 .bind(seq)
                 .bind(micros(at))
-                .bind(stored.external_id.clone())
-                .bind(stored.user_name.clone())
-                .bind(stored.user_name.as_deref().map(str::to_lowercase))
-                .bind(stored.display_name.clone())
-                .bind(stored.display_name.as_deref().map(str::to_lowercase))
-                .bind(stored.given_name.as_deref().map(str::to_lowercase))
-                .bind(stored.family_name.as_deref().map(str::to_lowercase))
-                .bind(stored.active)
-                .bind(stored.data.clone())
-                .bind(stored.search.clone()),
+                .bind_columns(&stored),
         )
         .await
         .map_err(uniqueness(kind, &stored))?;

@@ -384,6 +384,14 @@ pub async fn get(
     ))
 }
 
+/// The 404 for a resource of this app and kind that does not exist.
+fn not_found(kind: ResourceKind, id: &str) -> ApiError {
+    ApiError(ScimError::not_found(format!(
+        "{} {id} not found",
+        kind.schema().name
+    )))
+}
+
 async fn load(
     state: &AppState,
     auth: &AppAuth,
@@ -393,12 +401,7 @@ async fn load(
     let (store, app, owned_id) = (state.store.clone(), auth.app.name.clone(), id.to_owned());
     detached(async move { store.get(&app, kind, &owned_id).await })
         .await??
-        .ok_or_else(|| {
-            ApiError(ScimError::not_found(format!(
-                "{} {id} not found",
-                kind.schema().name
-            )))
-        })
+        .ok_or_else(|| not_found(kind, id))
 }
 
 /// `POST /Users`.
@@ -554,10 +557,7 @@ async fn write_resource(
     })
     .await?
     .map_err(|e| match e {
-        store::StoreError::NotFound => ApiError(ScimError::not_found(format!(
-            "{} {id} not found",
-            kind.schema().name
-        ))),
+        store::StoreError::NotFound => not_found(kind, id),
         other => other.into(),
     })?;
     Ok(written?)
@@ -580,10 +580,7 @@ pub(crate) async fn delete_resource(
     detached(async move { store.delete(&app, kind, &owned_id, wanted, &actor).await })
         .await?
         .map_err(|e| match e {
-            store::StoreError::NotFound => ApiError(ScimError::not_found(format!(
-                "{} {id} not found",
-                kind.schema().name
-            ))),
+            store::StoreError::NotFound => not_found(kind, id),
             other => other.into(),
         })
 }
