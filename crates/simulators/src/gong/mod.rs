@@ -33,7 +33,7 @@ pub mod tenant;
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -136,11 +136,30 @@ struct Lifecycle {
     addr: SocketAddr,
     shared: web::Data<Shared>,
     server: tokio::sync::Mutex<Option<ServerHandle>>,
+    connections: Arc<AtomicUsize>,
+}
+
+/// Lives as long as one client connection: the server counts them so that `stop` can wait
+/// until every kept-alive connection is really closed.
+struct ConnectionGuard(Arc<AtomicUsize>);
+
+impl ConnectionGuard {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        ConnectionGuard(count.clone())
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Lifecycle {
     fn serve(&self, listener: TcpListener) -> Result<ServerHandle, SimError> {
         let shared = self.shared.clone();
+        let connections = self.connections.clone();
         let bind_error = |source| SimError::Bind {
             addr: self.addr,
             source,
@@ -151,6 +170,9 @@ impl Lifecycle {
                 .wrap(from_fn(http::guard))
                 .configure(routes)
                 .default_service(web::to(http::not_found))
+        })
+        .on_connect(move |_, extensions| {
+            extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
         })
         .workers(1)
         .disable_signals()
@@ -168,6 +190,11 @@ impl Lifecycle {
         if let Some(server) = slot.take() {
             self.shared.release.send_modify(|g| *g += 1);
             server.stop(false).await;
+            // The listener is closed now; the worker drops open connections right after.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while self.connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
         }
     }
 
@@ -236,6 +263,7 @@ impl GongSim {
             addr,
             shared: shared.clone(),
             server: tokio::sync::Mutex::new(None),
+            connections: Arc::new(AtomicUsize::new(0)),
         });
         *lifecycle.server.lock().await = Some(lifecycle.serve(listener)?);
         let background = Arc::downgrade(&lifecycle);
