@@ -301,3 +301,27 @@ async fn faults_are_set_read_and_cleared_over_http() {
     assert_eq!(calls["total"], 1);
     assert_eq!(calls["byRoute"]["GET /v2/users"], 1);
 }
+
+#[tokio::test]
+async fn lost_responses_apply_the_change_but_answer_an_error() {
+    let gong = start(unlimited()).await;
+    gong.sim
+        .set_faults(Faults {
+            lost_responses: Trigger::Next { n: 1 },
+            ..Faults::default()
+        })
+        .unwrap();
+    let body = common::user_body("lost@example.com", None);
+    let (status, answer) = send(gong.scim(Method::POST, "/Users").json(&body)).await;
+    assert_eq!(status, 503, "{answer}");
+    assert_gong_error(&answer);
+    assert_eq!(
+        gong.sim.count_by_email("lost@example.com"),
+        1,
+        "the create happened"
+    );
+    // A blind retry is refused as a duplicate: the client must look the user up.
+    let (status, answer) = send(gong.scim(Method::POST, "/Users").json(&body)).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(gong.sim.count_by_email("lost@example.com"), 1);
+}

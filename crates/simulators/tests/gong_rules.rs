@@ -639,3 +639,24 @@ async fn seeded_tenants_and_test_controls() {
     let bad = GongConfig::default().user(SeedUser::new("x@elsewhere.org", "X", "Y"));
     assert!(simulators::gong::GongSim::start(bad).await.is_err());
 }
+
+#[tokio::test]
+async fn unreadable_query_strings_get_the_surface_error_body() {
+    let gong = start(unlimited()).await;
+    let (status, body) = send(
+        gong.scim(Method::GET, "/Users")
+            .query(&[("startIndex", "first")]),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["schemas"][0],
+        "urn:ietf:params:scim:api:messages:2.0:Error"
+    );
+    let (status, body) = send(gong.api(Method::GET, "/nowhere")).await;
+    assert_eq!(status, 404);
+    assert_gong_error(&body);
+    let (status, body) = send(gong.api(Method::DELETE, "/v2/users")).await;
+    assert_eq!(status, 405);
+    assert_gong_error(&body);
+}

@@ -167,6 +167,7 @@ impl Lifecycle {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .wrap(from_fn(http::guard))
                 .configure(routes)
                 .default_service(web::to(http::not_found))
