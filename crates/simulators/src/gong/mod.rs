@@ -139,6 +139,15 @@ struct Lifecycle {
     connections: Arc<AtomicUsize>,
 }
 
+impl Drop for Lifecycle {
+    fn drop(&mut self) {
+        // The stop command is queued at once; the server acts on it while its runtime runs.
+        if let Some(server) = self.server.get_mut().take() {
+            drop(server.stop(false));
+        }
+    }
+}
+
 /// Lives as long as one client connection: the server counts them so that `stop` can wait
 /// until every kept-alive connection is really closed.
 struct ConnectionGuard(Arc<AtomicUsize>);
@@ -282,7 +291,7 @@ impl GongSim {
     }
 }
 
-/// A running simulated Gong tenant.
+/// A running simulated Gong tenant; dropping the handle stops it.
 pub struct GongHandle {
     shared: web::Data<Shared>,
     lifecycle: Arc<Lifecycle>,
