@@ -115,11 +115,12 @@ fn authenticate(shared: &Shared, req: &ServiceRequest, surface: Surface) -> Opti
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let credentials = shared.credentials();
     let (ok, challenge, what) = match surface {
         Surface::Scim => (
             given
                 .strip_prefix("Bearer ")
-                .is_some_and(|t| t == shared.config.scim_token),
+                .is_some_and(|t| t == credentials.scim_token),
             "Bearer realm=\"Gong SCIM\"",
             "a valid SCIM bearer token (Authorization: Bearer <token from Team Member Provisioning>)",
         ),
@@ -130,7 +131,7 @@ fn authenticate(shared: &Shared, req: &ServiceRequest, surface: Surface) -> Opti
                 .is_some_and(|raw| {
                     raw == format!(
                         "{}:{}",
-                        shared.config.access_key, shared.config.access_key_secret
+                        credentials.access_key, credentials.access_key_secret
                     )
                     .as_bytes()
                 }),

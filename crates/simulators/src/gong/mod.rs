@@ -45,6 +45,7 @@ use tokio::sync::{mpsc, watch};
 
 pub use config::{DEFAULT_PROFILES, GongConfig, SeedUser, TECHNICAL_ADMINISTRATOR};
 pub use model::{SeatCount, SeatType, Settings, SimUser, UserId};
+
 pub use tenant::RuleError;
 
 use crate::calls::{CallLog, CallRecord};
@@ -69,9 +70,19 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The credentials in force; they start as the config's and change only when a test
+/// rotates them, as an admin regenerating a token or an API key in Gong would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key: String,
+    pub access_key_secret: String,
+    pub scim_token: String,
+}
+
 /// What every handler of one simulated tenant reaches.
 pub(crate) struct Shared {
     config: GongConfig,
+    credentials: Mutex<Credentials>,
     tenant: Mutex<Tenant>,
     faults: Mutex<FaultState>,
     calls: Mutex<CallLog>,
@@ -85,6 +96,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    fn credentials(&self) -> Credentials {
+        lock(&self.credentials).clone()
+    }
+
     fn tenant(&self) -> MutexGuard<'_, Tenant> {
         lock(&self.tenant)
     }
@@ -259,6 +274,11 @@ impl GongSim {
         })?;
         let (downtime, mut downtime_requests) = mpsc::channel(4);
         let shared = web::Data::new(Shared {
+            credentials: Mutex::new(Credentials {
+                access_key: config.access_key.clone(),
+                access_key_secret: config.access_key_secret.clone(),
+                scim_token: config.scim_token.clone(),
+            }),
             tenant: Mutex::new(tenant),
             faults: Mutex::new(FaultState::new(Faults::default())),
             calls: Mutex::new(CallLog::new(Instant::now(), config.call_log_capacity)),
@@ -312,8 +332,20 @@ impl GongHandle {
         format!("{}/scim/v2", self.shared.base_url)
     }
 
+    /// The configuration it started with (credentials may since have been rotated: see
+    /// [`Self::credentials`]).
     pub fn config(&self) -> &GongConfig {
         &self.shared.config
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        self.shared.credentials()
+    }
+
+    /// Replaces the credentials at once: calls with the old ones get 401 from now on, as
+    /// when a SCIM token is regenerated or expires, or an API key is revoked.
+    pub fn set_credentials(&self, credentials: Credentials) {
+        *lock(&self.shared.credentials) = credentials;
     }
 
     /// Stops listening (connections are refused); the state is kept for [`Self::restart`].
