@@ -325,3 +325,31 @@ async fn lost_responses_apply_the_change_but_answer_an_error() {
     assert_eq!(status, 409, "{answer}");
     assert_eq!(gong.sim.count_by_email("lost@example.com"), 1);
 }
+
+#[tokio::test]
+async fn stopping_drops_hung_requests_without_answering_them() {
+    let gong = start(unlimited()).await;
+    gong.sim
+        .set_faults(Faults {
+            hang: Trigger::Always,
+            ..Faults::default()
+        })
+        .unwrap();
+    let hung = tokio::spawn(gong.api(Method::GET, "/v2/users").send());
+    while gong.sim.calls().last().is_none_or(|c| c.status.is_some()) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    gong.sim.stop().await;
+    let outcome = tokio::time::timeout(Duration::from_secs(5), hung)
+        .await
+        .expect("the connection is closed")
+        .unwrap();
+    assert!(
+        outcome.is_err(),
+        "no answer, a closed connection: {outcome:?}"
+    );
+    gong.sim.restart().await.unwrap();
+    gong.sim.clear_faults();
+    let (status, _) = send(gong.api(Method::GET, "/v2/users")).await;
+    assert_eq!(status, 200);
+}

@@ -45,7 +45,6 @@ use tokio::sync::{mpsc, watch};
 
 pub use config::{DEFAULT_PROFILES, GongConfig, SeedUser, TECHNICAL_ADMINISTRATOR};
 pub use model::{SeatCount, SeatType, Settings, SimUser, UserId};
-
 pub use tenant::RuleError;
 
 use crate::calls::{CallLog, CallRecord};
@@ -213,13 +212,14 @@ impl Lifecycle {
     async fn stop(&self) {
         let mut slot = self.server.lock().await;
         if let Some(server) = slot.take() {
-            self.shared.release.send_modify(|g| *g += 1);
             server.stop(false).await;
-            // The listener is closed now; the worker drops open connections right after.
+            // The listener is closed now; the worker drops open connections, hung requests
+            // included, right after.
             let deadline = Instant::now() + Duration::from_secs(2);
             while self.connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
+            self.shared.release.send_modify(|g| *g += 1);
         }
     }
 
