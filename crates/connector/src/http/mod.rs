@@ -24,14 +24,14 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use rand::Rng as _;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_with::{DurationMilliSeconds, serde_as};
 
 pub use breaker::BreakerConfig;
 pub use limiter::{Limit, RateLimit};
-pub use reqwest::header::{HeaderName, InvalidHeaderValue};
+pub use reqwest::header::{HeaderName, HeaderValue, InvalidHeaderValue};
 pub use reqwest::{Method, StatusCode, Url};
 
 use crate::ConnectorError;
