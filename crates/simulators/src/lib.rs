@@ -1,0 +1,14 @@
+//! Faithful fakes of the vendors' admin APIs behind scimbridge — same paths, JSON field
+//! names, auth schemes, pagination, errors, rate limits and lifecycle rules as the real
+//! APIs — with fault injection, for tests and the demo. Never used in production paths.
+//!
+//! Gong is the first: see [`gong`].
+
+pub mod calls;
+pub mod faults;
+pub mod gong;
+pub mod rate;
+pub(crate) mod scim_patch;
+
+pub use calls::CallRecord;
+pub use faults::{Faults, FaultsError, Trigger};
