@@ -1,6 +1,7 @@
 //! The Gong adapter driven through the `Connector` trait against the Gong simulator over
 //! real HTTP on 127.0.0.1:0.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use adapter_gong::{Gong, GongConfig, Secret};
@@ -319,10 +320,22 @@ async fn list_accounts_pages_through_more_than_a_hundred_users() {
     assert_eq!(sim.calls_by_route().get("GET /admin/users"), Some(&2));
 }
 
+/// Creates `email` as the engine would: a retryable failure is retried, since create is
+/// idempotent.
+async fn create_until_done(gong: &Gong, email: &str) {
+    for attempt in 1.. {
+        match gong.create(&person(email), &role(SALES_REP), None).await {
+            Ok(_) => return,
+            Err(e) if e.is_retryable() && attempt < 10 => {}
+            Err(e) => panic!("{email}: {e}"),
+        }
+    }
+}
+
 #[tokio::test]
-async fn provisioning_converges_through_5xx_and_429_within_three_calls_a_second() {
+async fn concurrent_provisioning_converges_through_5xx_and_429_within_three_calls_a_second() {
     let sim = simulator(Default::default()).await;
-    let gong = adapter(&sim);
+    let gong = Arc::new(adapter(&sim));
     sim.set_faults(Faults {
         server_errors: Trigger::Probability { p: 0.25 },
         rate_limited: Trigger::EveryNth { n: 7 },
@@ -331,18 +344,17 @@ async fn provisioning_converges_through_5xx_and_429_within_three_calls_a_second(
         ..Faults::default()
     })
     .unwrap();
-    let emails: Vec<String> = (0..4).map(|i| format!("load{i}@example.com")).collect();
-    for email in &emails {
-        // As the engine does: a transient failure is retried, and create is idempotent.
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match gong.create(&person(email), &role(SALES_REP), None).await {
-                Ok(_) => break,
-                Err(e) if e.is_retryable() && attempts < 10 => {}
-                Err(e) => panic!("{email}: {e}"),
-            }
-        }
+    let emails: Vec<String> = (0..6).map(|i| format!("load{i}@example.com")).collect();
+    let tasks: Vec<_> = emails
+        .iter()
+        .map(|email| {
+            let gong = gong.clone();
+            let email = email.clone();
+            tokio::spawn(async move { create_until_done(&gong, &email).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
     }
     sim.clear_faults();
     for email in &emails {
@@ -366,6 +378,73 @@ async fn provisioning_converges_through_5xx_and_429_within_three_calls_a_second(
     assert!(
         sim.max_calls_in_window(Duration::from_secs(1)) <= 3,
         "the client exceeded 3 calls/s"
+    );
+}
+
+#[tokio::test]
+async fn a_create_killed_midway_is_finished_by_the_next_attempt() {
+    let sim = simulator(Default::default()).await;
+    let gong = Arc::new(adapter(&sim));
+    // Reads the workspaces and profiles, so the next create is: find, seats, POST, seat …
+    create_until_done(&gong, "warm@example.com").await;
+    // … and its seat call hangs, where the process is killed.
+    sim.clear_calls();
+    sim.set_faults(Faults {
+        hang: Trigger::EveryNth { n: 4 },
+        ..Faults::default()
+    })
+    .unwrap();
+    let task = tokio::spawn({
+        let gong = gong.clone();
+        async move { create_until_done(&gong, "kim@example.com").await }
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !sim
+        .calls()
+        .iter()
+        .any(|c| c.route == "/admin/users/{id}/seat")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the create never reached its seat"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    task.abort();
+    let _ = task.await;
+    sim.clear_faults();
+    let left = sim.user_by_email("kim@example.com").unwrap();
+    assert_eq!(left.seat, None, "killed before the seat");
+
+    create_until_done(&gong, "kim@example.com").await;
+    assert_eq!(sim.count_by_email("kim@example.com"), 1);
+    let user = sim.user_by_email("kim@example.com").unwrap();
+    assert_eq!(user.id, left.id);
+    assert_eq!(user.seat, Some(SeatType::Recording));
+    assert_eq!(
+        user.profiles.get("Default").map(String::as_str),
+        Some(SALES_REP)
+    );
+}
+
+#[tokio::test]
+async fn a_hung_call_times_out_and_the_create_still_converges() {
+    let sim = simulator(Default::default()).await;
+    let mut config = adapter_config(&sim);
+    config.timeouts.total = Duration::from_millis(800);
+    let gong = Gong::new(config).unwrap();
+    sim.set_faults(Faults {
+        hang: Trigger::Next { n: 1 },
+        ..Faults::default()
+    })
+    .unwrap();
+    create_until_done(&gong, "lou@example.com").await;
+    assert_eq!(sim.count_by_email("lou@example.com"), 1);
+    let user = sim.user_by_email("lou@example.com").unwrap();
+    assert_eq!(user.seat, Some(SeatType::Recording));
+    assert!(
+        sim.calls().iter().any(|c| c.status.is_none()),
+        "one call hung"
     );
 }
 
