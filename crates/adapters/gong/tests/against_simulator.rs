@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use adapter_gong::{Gong, GongConfig, Secret};
+use adapter_gong::{Gong, GongConfig, Secret, Workspaces};
 use connector::http::Url;
 use connector::{Access, AccountId, AccountStatus, Connector, ConnectorError, Profile};
 use futures_util::TryStreamExt;
@@ -573,4 +573,83 @@ async fn profile_and_manager_updates_reach_gong() {
     );
     assert_eq!(status, 400);
     assert!(reason.contains("not a Gong user"), "{reason}");
+}
+
+#[tokio::test]
+async fn profiles_are_set_in_every_managed_workspace_and_only_those() {
+    let sim =
+        simulator(simulators::gong::GongConfig::default().workspaces(["Sales", "Support"])).await;
+    let gong = adapter(&sim);
+    gong.create(&person("mo@example.com"), &role("Manager"), None)
+        .await
+        .unwrap();
+    let user = sim.user_by_email("mo@example.com").unwrap();
+    assert_eq!(
+        user.profiles.get("Sales").map(String::as_str),
+        Some("Manager")
+    );
+    assert_eq!(
+        user.profiles.get("Support").map(String::as_str),
+        Some("Manager")
+    );
+
+    let mut config = adapter_config(&sim);
+    config.workspaces = Workspaces::Named(vec!["support".into()]);
+    let support_only = Gong::new(config).unwrap();
+    let account = support_only
+        .create(&person("ned@example.com"), &role(SALES_REP), None)
+        .await
+        .unwrap();
+    let user = sim.user_by_email("ned@example.com").unwrap();
+    assert_eq!(user.profiles.len(), 1, "{:?}", user.profiles);
+    assert_eq!(
+        user.profiles.get("Support").map(String::as_str),
+        Some(SALES_REP)
+    );
+    assert_eq!(account.role.as_deref(), Some(SALES_REP));
+
+    let mut config = adapter_config(&sim);
+    config.workspaces = Workspaces::Named(vec!["Marketing".into()]);
+    let misconfigured = Gong::new(config).unwrap();
+    let (status, reason) = rejected(
+        misconfigured
+            .create(&person("oz@example.com"), &role(SALES_REP), None)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(status, 400);
+    assert!(reason.contains("workspace \"Marketing\""), "{reason}");
+    assert!(
+        reason.contains("\"Support\""),
+        "names the workspaces Gong has: {reason}"
+    );
+}
+
+#[tokio::test]
+async fn creating_a_returning_leaver_reactivates_their_account() {
+    let sim = simulator(Default::default()).await;
+    let gong = adapter(&sim);
+    let first = gong
+        .create(&person("pat@example.com"), &role(SALES_REP), None)
+        .await
+        .unwrap();
+    gong.deactivate(&first.id).await.unwrap();
+    let back = gong
+        .create(
+            &person("pat@example.com"),
+            &role("Non-Recording Viewer"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(back.id, first.id);
+    assert_eq!(back.status, AccountStatus::Active);
+    assert_eq!(sim.count_by_email("pat@example.com"), 1);
+    let user = sim.user_by_email("pat@example.com").unwrap();
+    assert!(user.active);
+    assert_eq!(user.seat, Some(SeatType::NonRecording));
+    assert_eq!(
+        user.profiles.get("Default").map(String::as_str),
+        Some("Non-Recording Viewer")
+    );
 }
