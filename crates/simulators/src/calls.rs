@@ -111,7 +111,7 @@ pub fn max_in_window(times: impl Iterator<Item = Duration>, window: Duration) ->
     let mut best = 0;
     let mut first = 0;
     for (last, at) in times.iter().enumerate() {
-        while *at - times[first] >= window {
+        while at.saturating_sub(times[first]) >= window {
             first += 1;
         }
         best = best.max(last - first + 1);

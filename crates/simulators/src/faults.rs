@@ -50,6 +50,10 @@ pub struct Faults {
     /// Calls never answered: the client must time out (released when the faults change or
     /// the simulator stops).
     pub hang: Trigger,
+    /// Calls handled (their change is made) but answered with `server_error_status`, as
+    /// when a response is lost on the way back: a client that retries a create blindly
+    /// makes a duplicate.
+    pub lost_responses: Trigger,
     /// Seeds the RNG behind `Probability` triggers.
     pub seed: u64,
 }
@@ -63,6 +67,7 @@ impl Default for Faults {
             rate_limited: Trigger::Never,
             retry_after_secs: 1,
             hang: Trigger::Never,
+            lost_responses: Trigger::Never,
             seed: 0,
         }
     }
@@ -85,6 +90,7 @@ impl Faults {
             ("serverErrors", self.server_errors),
             ("rateLimited", self.rate_limited),
             ("hang", self.hang),
+            ("lostResponses", self.lost_responses),
         ] {
             match trigger {
                 Trigger::Probability { p } if !(0.0..=1.0).contains(&p) => {
@@ -113,7 +119,11 @@ pub enum Action {
     Handle,
     Hang,
     ServerError(u16),
-    RateLimited { retry_after_secs: u32 },
+    RateLimited {
+        retry_after_secs: u32,
+    },
+    /// Handle the call, then answer this status instead of its response.
+    LoseResponse(u16),
 }
 
 /// A trigger and how many calls it has seen.
@@ -148,6 +158,7 @@ pub struct FaultState {
     hang: Armed,
     server_errors: Armed,
     rate_limited: Armed,
+    lost_responses: Armed,
 }
 
 impl FaultState {
@@ -158,6 +169,7 @@ impl FaultState {
             hang: Armed::new(faults.hang),
             server_errors: Armed::new(faults.server_errors),
             rate_limited: Armed::new(faults.rate_limited),
+            lost_responses: Armed::new(faults.lost_responses),
             faults,
         }
     }
@@ -167,12 +179,13 @@ impl FaultState {
     }
 
     /// Decides one call. Every trigger counts every call, so one fault's period does not
-    /// shift when another fires; when several fire, hang wins over a server error, which
-    /// wins over a 429.
+    /// shift when another fires; when several fire, the first of hang, server error, 429
+    /// and lost response wins.
     pub fn decide(&mut self) -> Decision {
         let hang = self.hang.fires(&mut self.rng);
         let server_error = self.server_errors.fires(&mut self.rng);
         let rate_limited = self.rate_limited.fires(&mut self.rng);
+        let lost_response = self.lost_responses.fires(&mut self.rng);
         let action = if hang {
             Action::Hang
         } else if server_error {
@@ -181,6 +194,8 @@ impl FaultState {
             Action::RateLimited {
                 retry_after_secs: self.faults.retry_after_secs,
             }
+        } else if lost_response {
+            Action::LoseResponse(self.faults.server_error_status)
         } else {
             Action::Handle
         };

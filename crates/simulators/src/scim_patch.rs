@@ -134,9 +134,9 @@ pub fn apply(
 
 fn parse_path(raw: &str, extensions: &[&str]) -> Result<Path, PatchError> {
     let (container, rest) = match extensions.iter().find(|e| {
-        raw.len() > e.len()
-            && raw[..e.len()].eq_ignore_ascii_case(e)
-            && raw.as_bytes()[e.len()] == b':'
+        raw.get(..e.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(e))
+            && raw.as_bytes().get(e.len()) == Some(&b':')
     }) {
         Some(urn) => (Some((*urn).to_owned()), &raw[urn.len() + 1..]),
         None => (None, raw),
@@ -468,6 +468,16 @@ mod tests {
         assert_eq!(err.scim_type(), "invalidPath");
         let err = patch(&mut doc, json!([{"op": "remove"}])).unwrap_err();
         assert_eq!(err.scim_type(), "noTarget");
+        let err = patch(
+            &mut doc,
+            json!([{"op": "add", "path": "é".repeat(40), "value": 1}]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.scim_type(),
+            "invalidPath",
+            "no panic on multi-byte paths"
+        );
         let err = patch(&mut doc, json!([])).unwrap_err();
         assert_eq!(err.scim_type(), "invalidValue");
     }

@@ -639,3 +639,55 @@ async fn seeded_tenants_and_test_controls() {
     let bad = GongConfig::default().user(SeedUser::new("x@elsewhere.org", "X", "Y"));
     assert!(simulators::gong::GongSim::start(bad).await.is_err());
 }
+
+#[tokio::test]
+async fn unreadable_query_strings_get_the_surface_error_body() {
+    let gong = start(unlimited()).await;
+    let (status, body) = send(
+        gong.scim(Method::GET, "/Users")
+            .query(&[("startIndex", "first")]),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["schemas"][0],
+        "urn:ietf:params:scim:api:messages:2.0:Error"
+    );
+    let (status, body) = send(gong.api(Method::GET, "/nowhere")).await;
+    assert_eq!(status, 404);
+    assert_gong_error(&body);
+    let (status, body) = send(gong.api(Method::DELETE, "/v2/users")).await;
+    assert_eq!(status, 405);
+    assert_gong_error(&body);
+}
+
+#[tokio::test]
+async fn rotated_credentials_take_effect_at_once() {
+    let gong = start(unlimited()).await;
+    let old = gong.sim.credentials();
+    gong.sim.set_credentials(simulators::gong::Credentials {
+        scim_token: "rotated-scim-token".into(),
+        access_key_secret: "rotated-secret".into(),
+        ..old.clone()
+    });
+    let (status, body) = send(gong.scim(Method::GET, "/Users")).await;
+    assert_eq!(status, 401, "the old SCIM token no longer works");
+    assert_gong_error(&body);
+    let (status, _) = send(gong.api(Method::GET, "/v2/users")).await;
+    assert_eq!(status, 401, "nor the old API secret");
+
+    let (status, _) = send(
+        gong.http
+            .get(format!("{}/Users", gong.sim.scim_url()))
+            .bearer_auth("rotated-scim-token"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = send(
+        gong.http
+            .get(format!("{}/v2/users", gong.sim.base_url()))
+            .basic_auth(&old.access_key, Some("rotated-secret")),
+    )
+    .await;
+    assert_eq!(status, 200);
+}

@@ -58,6 +58,20 @@ pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> 
         .map_err(|e| format!("the request body is not what this endpoint takes: {e}"))
 }
 
+/// A query string the endpoint cannot read: Gong's error body, or SCIM's on `/scim/v2`.
+pub(crate) fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    let detail = format!("the query string is not what this endpoint takes: {err}");
+    let response = match req.app_data::<Data>() {
+        _ if surface(req.path()) == Surface::Scim => super::scim::invalid_query(detail),
+        Some(shared) => gong_error(shared, 400, detail),
+        None => HttpResponse::BadRequest().body(detail),
+    };
+    actix_web::error::InternalError::from_response(err, response).into()
+}
+
 pub(crate) async fn not_found(shared: Data, req: HttpRequest) -> HttpResponse {
     gong_error(
         &shared,
@@ -101,11 +115,12 @@ fn authenticate(shared: &Shared, req: &ServiceRequest, surface: Surface) -> Opti
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let credentials = shared.credentials();
     let (ok, challenge, what) = match surface {
         Surface::Scim => (
             given
                 .strip_prefix("Bearer ")
-                .is_some_and(|t| t == shared.config.scim_token),
+                .is_some_and(|t| t == credentials.scim_token),
             "Bearer realm=\"Gong SCIM\"",
             "a valid SCIM bearer token (Authorization: Bearer <token from Team Member Provisioning>)",
         ),
@@ -116,7 +131,7 @@ fn authenticate(shared: &Shared, req: &ServiceRequest, surface: Surface) -> Opti
                 .is_some_and(|raw| {
                     raw == format!(
                         "{}:{}",
-                        shared.config.access_key, shared.config.access_key_secret
+                        credentials.access_key, credentials.access_key_secret
                     )
                     .as_bytes()
                 }),
@@ -165,7 +180,7 @@ pub(crate) async fn guard(
         tokio::time::sleep(decision.latency).await;
     }
     let early = match decision.action {
-        Action::Handle => None,
+        Action::Handle | Action::LoseResponse(_) => None,
         Action::Hang => {
             // Held until a test changes the faults or stops the simulator; the client is
             // expected to have timed out long before.
@@ -207,7 +222,21 @@ pub(crate) async fn guard(
         });
     let response = match early {
         Some(response) => req.into_response(response),
-        None => next.call(req).await?.map_into_boxed_body(),
+        None => {
+            let handled = next.call(req).await?.map_into_boxed_body();
+            match decision.action {
+                Action::LoseResponse(code) => {
+                    let (request, _) = handled.into_parts();
+                    let lost = gong_error(
+                        &shared,
+                        code,
+                        "injected server error after the request was handled",
+                    );
+                    ServiceResponse::new(request, lost)
+                }
+                _ => handled,
+            }
+        }
     };
     shared.calls().answer(seq, response.status().as_u16());
     Ok(response)

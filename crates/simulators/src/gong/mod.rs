@@ -33,7 +33,7 @@ pub mod tenant;
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -69,9 +69,19 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The credentials in force; they start as the config's and change only when a test
+/// rotates them, as an admin regenerating a token or an API key in Gong would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key: String,
+    pub access_key_secret: String,
+    pub scim_token: String,
+}
+
 /// What every handler of one simulated tenant reaches.
 pub(crate) struct Shared {
     config: GongConfig,
+    credentials: Mutex<Credentials>,
     tenant: Mutex<Tenant>,
     faults: Mutex<FaultState>,
     calls: Mutex<CallLog>,
@@ -85,6 +95,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    fn credentials(&self) -> Credentials {
+        lock(&self.credentials).clone()
+    }
+
     fn tenant(&self) -> MutexGuard<'_, Tenant> {
         lock(&self.tenant)
     }
@@ -136,11 +150,39 @@ struct Lifecycle {
     addr: SocketAddr,
     shared: web::Data<Shared>,
     server: tokio::sync::Mutex<Option<ServerHandle>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Drop for Lifecycle {
+    fn drop(&mut self) {
+        // The stop command is queued at once; the server acts on it while its runtime runs.
+        if let Some(server) = self.server.get_mut().take() {
+            drop(server.stop(false));
+        }
+    }
+}
+
+/// Lives as long as one client connection: the server counts them so that `stop` can wait
+/// until every kept-alive connection is really closed.
+struct ConnectionGuard(Arc<AtomicUsize>);
+
+impl ConnectionGuard {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        ConnectionGuard(count.clone())
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Lifecycle {
     fn serve(&self, listener: TcpListener) -> Result<ServerHandle, SimError> {
         let shared = self.shared.clone();
+        let connections = self.connections.clone();
         let bind_error = |source| SimError::Bind {
             addr: self.addr,
             source,
@@ -148,9 +190,13 @@ impl Lifecycle {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(shared.clone())
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
                 .wrap(from_fn(http::guard))
                 .configure(routes)
                 .default_service(web::to(http::not_found))
+        })
+        .on_connect(move |_, extensions| {
+            extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
         })
         .workers(1)
         .disable_signals()
@@ -166,8 +212,14 @@ impl Lifecycle {
     async fn stop(&self) {
         let mut slot = self.server.lock().await;
         if let Some(server) = slot.take() {
-            self.shared.release.send_modify(|g| *g += 1);
             server.stop(false).await;
+            // The listener is closed now; the worker drops open connections, hung requests
+            // included, right after.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while self.connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            self.shared.release.send_modify(|g| *g += 1);
         }
     }
 
@@ -222,6 +274,11 @@ impl GongSim {
         })?;
         let (downtime, mut downtime_requests) = mpsc::channel(4);
         let shared = web::Data::new(Shared {
+            credentials: Mutex::new(Credentials {
+                access_key: config.access_key.clone(),
+                access_key_secret: config.access_key_secret.clone(),
+                scim_token: config.scim_token.clone(),
+            }),
             tenant: Mutex::new(tenant),
             faults: Mutex::new(FaultState::new(Faults::default())),
             calls: Mutex::new(CallLog::new(Instant::now(), config.call_log_capacity)),
@@ -236,6 +293,7 @@ impl GongSim {
             addr,
             shared: shared.clone(),
             server: tokio::sync::Mutex::new(None),
+            connections: Arc::new(AtomicUsize::new(0)),
         });
         *lifecycle.server.lock().await = Some(lifecycle.serve(listener)?);
         let background = Arc::downgrade(&lifecycle);
@@ -253,7 +311,7 @@ impl GongSim {
     }
 }
 
-/// A running simulated Gong tenant.
+/// A running simulated Gong tenant; dropping the handle stops it.
 pub struct GongHandle {
     shared: web::Data<Shared>,
     lifecycle: Arc<Lifecycle>,
@@ -274,8 +332,20 @@ impl GongHandle {
         format!("{}/scim/v2", self.shared.base_url)
     }
 
+    /// The configuration it started with (credentials may since have been rotated: see
+    /// [`Self::credentials`]).
     pub fn config(&self) -> &GongConfig {
         &self.shared.config
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        self.shared.credentials()
+    }
+
+    /// Replaces the credentials at once: calls with the old ones get 401 from now on, as
+    /// when a SCIM token is regenerated or expires, or an API key is revoked.
+    pub fn set_credentials(&self, credentials: Credentials) {
+        *lock(&self.shared.credentials) = credentials;
     }
 
     /// Stops listening (connections are refused); the state is kept for [`Self::restart`].

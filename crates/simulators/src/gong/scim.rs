@@ -123,6 +123,15 @@ impl From<PatchError> for ScimError {
     }
 }
 
+pub(crate) fn invalid_query(detail: String) -> HttpResponse {
+    ScimError {
+        status: 400,
+        scim_type: Some("invalidValue"),
+        detail,
+    }
+    .response()
+}
+
 fn scim_json(status: u16, body: &Value) -> HttpResponse {
     HttpResponse::build(
         actix_web::http::StatusCode::from_u16(status)
