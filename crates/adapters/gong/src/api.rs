@@ -23,7 +23,6 @@ const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 #[derive(Debug, Clone)]
 pub(crate) struct Refusal {
     pub status: StatusCode,
-    pub scim_type: Option<String>,
     pub message: String,
 }
 
@@ -32,7 +31,6 @@ impl Refusal {
         let body: ErrorBody = serde_json::from_slice(response.body()).unwrap_or_default();
         Refusal {
             status: response.status(),
-            scim_type: body.scim_type.clone(),
             message: body.message().unwrap_or_else(|| response.body_snippet()),
         }
     }

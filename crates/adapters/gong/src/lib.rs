@@ -408,12 +408,16 @@ impl Gong {
                     Err(Failure::Refused(r)) => return unexpected("GET /v2/users/{id}", r),
                 }
             }
-            if refusal.scim_type.as_deref() == Some("invalidValue") {
-                return invalid(format!(
-                    "Gong did not accept {email}: {}. Gong imports only users whose e-mail domain is one of the company's domains: use the company address, or add the domain in Gong",
+            // Gong says which rule; the domain rule gets the remedy spelled out.
+            let about_domain = refusal.message.to_ascii_lowercase().contains("domain");
+            return invalid(if about_domain {
+                format!(
+                    "Gong did not accept {email}: {}. Gong imports only users whose e-mail domain is one of the company's domains: use the company address in the IdP, or add the domain in Gong",
                     refusal.message
-                ));
-            }
+                )
+            } else {
+                format!("Gong did not accept {email}: {}", refusal.message)
+            });
         }
         refused(refusal, format!("Gong refused {email}"))
     }

@@ -143,8 +143,6 @@ pub(crate) struct ErrorBody {
     pub errors: Vec<String>,
     #[serde(default)]
     pub detail: Option<String>,
-    #[serde(default)]
-    pub scim_type: Option<String>,
 }
 
 impl ErrorBody {

@@ -337,7 +337,9 @@ async fn concurrent_provisioning_converges_through_5xx_and_429_within_three_call
     let sim = simulator(Default::default()).await;
     let gong = Arc::new(adapter(&sim));
     sim.set_faults(Faults {
-        server_errors: Trigger::Probability { p: 0.25 },
+        server_errors: Trigger::Probability { p: 0.2 },
+        // Handled, then answered 5xx: a create repeated blindly would make a duplicate.
+        lost_responses: Trigger::Probability { p: 0.15 },
         rate_limited: Trigger::EveryNth { n: 7 },
         retry_after_secs: 1,
         seed: 7,

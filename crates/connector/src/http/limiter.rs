@@ -142,9 +142,11 @@ impl RateLimiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits for a slot and holds it until the returned [`Slot`] drops; `Err(wait)` when
-    /// the next slot is further away than `max_wait` (then nothing is held).
+    /// Waits for a slot and holds it until the returned [`Slot`] drops. `Err(wait)` when the
+    /// call would start more than `max_wait` from now, counting the time spent queued
+    /// behind running calls (then nothing is held); `wait` is when to try again.
     pub(crate) async fn acquire(&self) -> Result<Slot<'_>, Duration> {
+        let deadline = Instant::now() + self.max_wait;
         loop {
             // Registered before the state is read, so an end in between is not missed.
             let ended = self.ended.notified();
@@ -162,9 +164,8 @@ impl RateLimiter {
                         if let Some(hold) = state.hold_until {
                             at = at.max(hold);
                         }
-                        let wait = at - now;
-                        if wait > self.max_wait {
-                            return Err(wait);
+                        if at > deadline {
+                            return Err(at - now);
                         }
                         state.running += 1;
                         Some(at)
@@ -178,9 +179,24 @@ impl RateLimiter {
                     tokio::time::sleep_until(at).await;
                     return Ok(slot);
                 }
-                None => ended.await,
+                None => {
+                    if tokio::time::timeout_at(deadline, ended).await.is_err() {
+                        return Err(self.shortest_window());
+                    }
+                }
             }
         }
+    }
+
+    /// How soon a queue of callers moves on: the shortest window.
+    fn shortest_window(&self) -> Duration {
+        let state = self.lock();
+        state
+            .windows
+            .iter()
+            .map(|w| w.limit.per)
+            .min()
+            .unwrap_or(Duration::ZERO)
     }
 
     /// Starts no call before `until`: the vendor asked every caller to wait.
@@ -295,5 +311,15 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(3)).await;
         drop(slow);
         assert_eq!(waiter.await.unwrap() - begin, Duration::from_secs(4));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queueing_behind_running_calls_counts_towards_max_wait() {
+        let limiter = limiter(vec![Limit::per_second(nz(1))], Duration::from_secs(5));
+        let begin = Instant::now();
+        let _running = limiter.acquire().await.unwrap();
+        let refused = limiter.acquire().await.err().unwrap();
+        assert_eq!(Instant::now() - begin, Duration::from_secs(5));
+        assert_eq!(refused, Duration::from_secs(1));
     }
 }
