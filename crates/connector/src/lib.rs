@@ -7,6 +7,7 @@
 //! call must be safe to repeat: the engine retries after crashes and transient errors.
 
 mod error;
+pub mod http;
 mod types;
 
 pub use error::ConnectorError;
