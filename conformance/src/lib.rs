@@ -21,7 +21,8 @@ pub use reqwest::Method;
 use reqwest::header::HeaderMap;
 use scimbridge::config::Config;
 pub use serde_json::{Value, json};
-use store::{AppKind, AppName, Store};
+pub use store::AppKind;
+use store::{AppName, Store};
 
 /// The SCIM media type (RFC 7644 §8.1).
 pub const SCIM_JSON: &str = "application/scim+json";
@@ -50,6 +51,7 @@ type Configure = Box<dyn FnOnce(&mut Config) + Send>;
 pub struct Builder {
     extra_apps: usize,
     configure: Option<Configure>,
+    vendor: Option<(AppKind, Value)>,
 }
 
 impl Builder {
@@ -63,6 +65,16 @@ impl Builder {
     /// `listen` are set by the harness afterwards).
     pub fn config(mut self, f: impl FnOnce(&mut Config) + Send + 'static) -> Self {
         self.configure = Some(Box::new(f));
+        self
+    }
+
+    /// Makes the main app one of a vendor `kind` with this app config (its `connector`,
+    /// `mapping` and `policies`), and runs the reconcile workers. Such a server keeps its
+    /// data in SQLite even when `DATABASE_URL` is set: its writes wait for reconciles by
+    /// its own workers, which workers of other tests sharing a Postgres database must not
+    /// take over.
+    pub fn vendor_app(mut self, kind: AppKind, config: Value) -> Self {
+        self.vendor = Some((kind, config));
         self
     }
 
@@ -114,6 +126,7 @@ impl TestServer {
         Builder {
             extra_apps: 0,
             configure: None,
+            vendor: None,
         }
     }
 
@@ -294,18 +307,20 @@ fn serve_in_this_thread(
                 return;
             }
         };
+        let workers_wanted = builder.vendor.is_some();
         let built =
             setup(builder, dir.path())
                 .await
                 .and_then(|(started, store, config, listener)| {
                     let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
+                    let workers = workers_wanted.then(|| state.engine.start());
                     let server = scimbridge::server(state, listener).map_err(|e| e.to_string())?;
-                    Ok((started, server))
+                    Ok((started, server, workers))
                 });
-        let server = match built {
-            Ok((started, server)) => {
+        let (server, workers) = match built {
+            Ok((started, server, workers)) => {
                 let _ = ready.send(Ok(started));
-                server
+                (server, workers)
             }
             Err(message) => {
                 let _ = ready.send(Err(message));
@@ -322,6 +337,9 @@ fn serve_in_this_thread(
         if let Err(e) = result {
             eprintln!("the test server failed: {e}");
         }
+        if let Some(workers) = workers {
+            workers.stop().await;
+        }
         drop(dir);
     });
 }
@@ -331,7 +349,7 @@ async fn setup(
     dir: &std::path::Path,
 ) -> Result<(Started, Store, Config, TcpListener), String> {
     let url = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => url,
+        Ok(url) if !url.trim().is_empty() && builder.vendor.is_none() => url,
         _ => format!("sqlite://{}", dir.join("scimbridge.db").display()),
     };
     let store = Store::connect(&url)
@@ -342,13 +360,17 @@ async fn setup(
         .await
         .map_err(|e| format!("cannot migrate the store: {e}"))?;
     let mut apps = Vec::new();
-    for _ in 0..=builder.extra_apps {
+    for n in 0..=builder.extra_apps {
         let raw = unique_app_name();
         let name: AppName = raw
             .parse()
             .map_err(|e| format!("bad generated app name {raw}: {e}"))?;
+        let (kind, app_config) = match (&builder.vendor, n) {
+            (Some((kind, app_config)), 0) => (*kind, app_config.clone()),
+            _ => (AppKind::Directory, json!({})),
+        };
         store
-            .create_app(&name, AppKind::Directory, json!({}))
+            .create_app(&name, kind, app_config)
             .await
             .map_err(|e| format!("cannot create the app {raw}: {e}"))?;
         let token = store

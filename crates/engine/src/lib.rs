@@ -129,7 +129,7 @@ pub(crate) struct Inner {
     config: EngineConfig,
     /// Connectors by app, rebuilt when the app's config changes.
     connectors: Mutex<HashMap<String, CachedConnector>>,
-    /// Seat usage by app, read from the vendor at most every `seatCacheSeconds`.
+    /// Seat usage by app, read from the vendor at most every `seat_cache_seconds`.
     seats: Mutex<HashMap<String, (Instant, SeatUsage)>>,
     settle: settle::Board,
     wake: tokio::sync::Notify,

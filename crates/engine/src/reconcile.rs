@@ -613,7 +613,7 @@ async fn hold_admin_grant(
 }
 
 /// Refuses a create, reactivation or seat change when the app's seats of that type are
-/// all used, per the vendor's count (cached up to `seatCacheSeconds`).
+/// all used, per the vendor's count (cached up to `seat_cache_seconds`).
 async fn check_seat(inner: &Inner, ctx: &AppContext, access: &Access) -> Result<(), Failure> {
     let Some(seat) = access.seat.as_deref() else {
         return Ok(());
@@ -782,7 +782,7 @@ async fn offboard(
             }
             None => {
                 log(inner, ctx, resource_id, Some(leaver), "transfer-content", ActionOutcome::Noted,
-                    json!({"why": "no manager and no policies.contentOwner: the leaver's content stays with the deactivated account"})).await;
+                    json!({"why": "no manager and no policies.content_owner: the leaver's content stays with the deactivated account"})).await;
             }
         }
     }

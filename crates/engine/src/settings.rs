@@ -11,7 +11,7 @@
 //!       { "group": "Gong Managers", "grant": { "role": "Manager" } }
 //!     ]
 //!   },
-//!   "policies": { "approveAdminGrants": true, "seatCacheSeconds": 300 }
+//!   "policies": { "approve_admin_grants": true, "seat_cache_seconds": 300 }
 //! }
 //! ```
 
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// What to grant: each dimension left out is left to a rule of lower precedence.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Grant {
     pub role: Option<String>,
     /// The seat or license type (the extension attribute `license` sets it too).
@@ -34,7 +34,7 @@ pub struct Grant {
 
 /// A rule for the members of one IdP group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct GroupRule {
     /// The group's displayName, compared ignoring case.
     pub group: String,
@@ -45,7 +45,7 @@ pub struct GroupRule {
 /// the user's own scimbridge extension attribute, then the first rule in `groups` whose
 /// group the user is in and that sets the dimension, then `default`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Mapping {
     #[serde(default)]
     pub default: Grant,
@@ -55,7 +55,7 @@ pub struct Mapping {
 
 /// The safety policies of an app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Policies {
     /// Hold every grant of an admin role until an admin approves it.
     #[serde(default = "yes")]
@@ -99,7 +99,6 @@ impl Policies {
 
 /// The engine's part of an app's config.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct AppSettings {
     #[serde(default)]
     pub mapping: Mapping,
@@ -151,12 +150,12 @@ mod tests {
         let s = AppSettings::from_config(
             "gong",
             &json!({
-                "connector": {"baseUrl": "http://x"},
+                "connector": {"base_url": "http://x"},
                 "mapping": {
                     "default": {"role": "Sales Rep", "seat": "recording"},
                     "groups": [{"group": "Gong Managers", "grant": {"role": "Manager"}}]
                 },
-                "policies": {"approveAdminGrants": false}
+                "policies": {"approve_admin_grants": false}
             }),
         )
         .unwrap();

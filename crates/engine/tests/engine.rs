@@ -141,7 +141,7 @@ fn sync_state(r: &store::Resource) -> Option<SyncState> {
 
 #[tokio::test]
 async fn a_created_user_arrives_at_the_vendor_with_the_mapped_access() {
-    let w = world(10, json!({"approveAdminGrants": false})).await;
+    let w = world(10, json!({"approve_admin_grants": false})).await;
     let user = w.create("ann@acme.test", json!({})).await.unwrap();
     let account = w.vendor.by_email("ann@acme.test").expect("account created");
     assert_eq!(account.role.as_deref(), Some("Rep"));
@@ -160,7 +160,7 @@ async fn a_created_user_arrives_at_the_vendor_with_the_mapped_access() {
 async fn at_seat_capacity_the_create_is_refused_and_nothing_remains() {
     let w = world(
         1,
-        json!({"approveAdminGrants": false, "seatCacheSeconds": 0}),
+        json!({"approve_admin_grants": false, "seat_cache_seconds": 0}),
     )
     .await;
     w.vendor.seed("boss@acme.test", "Admin");
@@ -187,7 +187,7 @@ async fn at_seat_capacity_the_create_is_refused_and_nothing_remains() {
 
 #[tokio::test]
 async fn the_last_admin_cannot_be_deactivated_demoted_or_deleted() {
-    let w = world(10, json!({"approveAdminGrants": false})).await;
+    let w = world(10, json!({"approve_admin_grants": false})).await;
     let admin = w
         .create("root@acme.test", json!({BRIDGE: {"role": "Admin"}}))
         .await
@@ -250,7 +250,7 @@ async fn the_last_admin_cannot_be_deactivated_demoted_or_deleted() {
 
 #[tokio::test]
 async fn a_leaving_manager_hands_reports_and_content_to_the_next_manager_up() {
-    let w = world(10, json!({"approveAdminGrants": false})).await;
+    let w = world(10, json!({"approve_admin_grants": false})).await;
     let top = w.create("top@acme.test", json!({})).await.unwrap();
     let mid = w
         .create(
@@ -325,7 +325,7 @@ async fn a_leaving_manager_hands_reports_and_content_to_the_next_manager_up() {
 
 #[tokio::test]
 async fn a_transient_failure_answers_pending_and_converges() {
-    let w = world(10, json!({"approveAdminGrants": false})).await;
+    let w = world(10, json!({"approve_admin_grants": false})).await;
     w.vendor.state.lock().unwrap().fail_next = 3;
     let user = w.create("ann@acme.test", json!({})).await.unwrap();
     assert_eq!(sync_state(&user), Some(SyncState::Pending));
@@ -357,7 +357,7 @@ async fn a_transient_failure_answers_pending_and_converges() {
 
 #[tokio::test]
 async fn admin_grants_wait_for_approval() {
-    let w = world(10, json!({"approveAdminGrants": true})).await;
+    let w = world(10, json!({"approve_admin_grants": true})).await;
     let user = w
         .create("ann@acme.test", json!({BRIDGE: {"role": "Admin"}}))
         .await
@@ -383,7 +383,7 @@ async fn admin_grants_wait_for_approval() {
 
 #[tokio::test]
 async fn delete_on_a_vendor_that_cannot_delete_deactivates_and_frees_the_seat() {
-    let w = world(10, json!({"approveAdminGrants": false})).await;
+    let w = world(10, json!({"approve_admin_grants": false})).await;
     let user = w.create("ann@acme.test", json!({})).await.unwrap();
     w.engine
         .delete(&w.app, ResourceKind::User, &user.id, None, &actor())

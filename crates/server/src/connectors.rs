@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use connector::Connector;
 use engine::ConnectorFactory;
+use serde_json::Value;
 use store::{App, AppKind};
 
 /// Builds connectors from an app's kind and the `connector` part of its config.
@@ -18,15 +19,22 @@ impl Registry {
 
     /// The vendor kinds this build can provision to.
     pub fn available() -> Vec<AppKind> {
-        Vec::new()
+        vec![AppKind::Gong]
     }
 }
 
 impl ConnectorFactory for Registry {
     fn connector(&self, app: &App) -> Result<Arc<dyn Connector>, String> {
-        Err(format!(
-            "this build of scimbridge has no {} connector",
-            app.kind
-        ))
+        let settings = app.config.get("connector").cloned().unwrap_or(Value::Null);
+        match app.kind {
+            AppKind::Gong => {
+                let config: adapter_gong::GongConfig = serde_json::from_value(settings)
+                    .map_err(|e| format!("its 'connector' settings are not a Gong config: {e}"))?;
+                Ok(Arc::new(
+                    adapter_gong::Gong::new(config).map_err(|e| e.to_string())?,
+                ))
+            }
+            other => Err(format!("this build of scimbridge has no {other} connector")),
+        }
     }
 }
