@@ -41,6 +41,7 @@ use limiter::RateLimiter;
 /// How long a call may take.
 #[serde_as]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Timeouts {
     #[serde_as(as = "DurationMilliSeconds<u64>")]
     #[serde(rename = "connect_ms")]
@@ -63,6 +64,7 @@ impl Default for Timeouts {
 /// How failed attempts are repeated.
 #[serde_as]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RetryPolicy {
     /// Attempts per call, the first included.
     pub max_attempts: NonZeroU32,
