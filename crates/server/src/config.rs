@@ -29,6 +29,7 @@ pub struct Config {
     pub log_level: String,
     pub limits: Limits,
     pub tokens: Tokens,
+    pub engine: Engine,
 }
 
 /// Request limits, advertised in ServiceProviderConfig.
@@ -61,6 +62,62 @@ pub struct Tokens {
     pub cache_seconds: u64,
 }
 
+/// The reconcile engine: how writes to vendor apps reach the vendor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Engine {
+    /// Run reconcile workers in this process (on SQLite, exactly one process may).
+    pub workers: bool,
+    /// Reconciles run at once by this process.
+    pub concurrency: usize,
+    /// How long a SCIM write waits for its reconcile before answering `syncState: pending`,
+    /// in milliseconds.
+    pub write_wait_ms: u64,
+    /// How long a claimed queue entry stays leased to its worker, in seconds: a crashed
+    /// process's work is retried after it.
+    pub lease_seconds: u64,
+    /// Failed attempts before an entry is dead-lettered for an admin to retry.
+    pub max_attempts: u32,
+    /// First retry delay in milliseconds; doubles per attempt (with jitter).
+    pub retry_base_ms: u64,
+    /// Longest retry delay, in seconds.
+    pub retry_max_seconds: u64,
+    /// How often idle workers look for due work, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        let d = engine::EngineConfig::default();
+        Engine {
+            workers: true,
+            concurrency: d.concurrency,
+            write_wait_ms: d.write_wait.as_millis() as u64,
+            lease_seconds: d.lease.as_secs(),
+            max_attempts: d.max_attempts,
+            retry_base_ms: d.backoff_base.as_millis() as u64,
+            retry_max_seconds: d.backoff_max.as_secs(),
+            poll_interval_ms: d.poll_interval.as_millis() as u64,
+        }
+    }
+}
+
+impl Engine {
+    /// The engine's own configuration type.
+    pub fn to_engine_config(&self) -> engine::EngineConfig {
+        use std::time::Duration;
+        engine::EngineConfig {
+            concurrency: self.concurrency,
+            lease: Duration::from_secs(self.lease_seconds),
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            max_attempts: self.max_attempts,
+            backoff_base: Duration::from_millis(self.retry_base_ms),
+            backoff_max: Duration::from_secs(self.retry_max_seconds),
+            write_wait: Duration::from_millis(self.write_wait_ms),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
@@ -79,6 +136,7 @@ impl Default for Config {
             log_level: "info".into(),
             limits: Limits::default(),
             tokens: Tokens::default(),
+            engine: Engine::default(),
         }
     }
 }
@@ -224,6 +282,16 @@ impl Config {
         if l.max_filter_length == 0 || l.max_filter_depth == 0 || l.bulk_max_operations == 0 {
             return Err(ConfigError::Invalid(
                 "limits.max_filter_length, limits.max_filter_depth and limits.bulk_max_operations must be at least 1".into(),
+            ));
+        }
+        let e = &self.engine;
+        if e.concurrency == 0
+            || e.max_attempts == 0
+            || e.lease_seconds == 0
+            || e.poll_interval_ms == 0
+        {
+            return Err(ConfigError::Invalid(
+                "engine.concurrency, engine.max_attempts, engine.lease_seconds and engine.poll_interval_ms must be at least 1".into(),
             ));
         }
         let url = &self.public_url;
@@ -391,7 +459,11 @@ mod tests {
             find("tokens.rotation_grace_seconds"),
             "SCIMBRIDGE_TOKENS_ROTATION_GRACE_SECONDS"
         );
-        assert_eq!(keys.len(), 15);
+        assert_eq!(
+            find("engine.write_wait_ms"),
+            "SCIMBRIDGE_ENGINE_WRITE_WAIT_MS"
+        );
+        assert_eq!(keys.len(), 23);
     }
 }
 

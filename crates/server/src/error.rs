@@ -64,6 +64,19 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<engine::WriteError> for ApiError {
+    fn from(e: engine::WriteError) -> Self {
+        match e {
+            engine::WriteError::Store(e) => e.into(),
+            engine::WriteError::Rejected(r) => ApiError(ScimError {
+                status: r.status,
+                scim_type: r.scim_type,
+                detail: r.detail,
+            }),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

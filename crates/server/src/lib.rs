@@ -5,26 +5,31 @@ pub mod app_auth;
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod connectors;
 pub mod error;
 pub mod handlers;
 pub mod metrics;
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use engine::{ConnectorFactory, Engine};
 use store::Store;
 use tracing_actix_web::TracingLogger;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::AuthCache;
 use crate::body::BodyLimit;
 use crate::config::{Config, LogFormat};
-use crate::handlers::{bulk, discovery, ops, resources};
+use crate::handlers::{admin, bulk, discovery, ops, resources};
 use crate::metrics::Metrics;
 
 /// What every handler can reach.
 pub struct AppState {
     pub store: Store,
+    /// Writes go through it, so that writes to vendor apps wait for their reconcile.
+    pub engine: Engine,
     pub config: Config,
     pub metrics: Metrics,
     pub auth_cache: AuthCache,
@@ -47,6 +52,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
+        .service(
+            web::scope("/admin")
+                .route("/approvals", web::get().to(admin::approvals))
+                .route("/approvals/{id}/{verb}", web::post().to(admin::decide))
+                .route("/apps/{app}/failed", web::get().to(admin::failed))
+                .route("/apps/{app}/work/{id}/retry", web::post().to(admin::retry))
+                .route("/apps/{app}/audit/{id}", web::get().to(admin::audit)),
+        )
         .service(
             web::scope("/apps/{app}/scim/v2")
                 .service(
@@ -126,12 +139,24 @@ pub fn init_tracing(config: &Config) {
     }
 }
 
-/// Builds the state the HTTP server shares between workers.
+/// Builds the state the HTTP server shares between workers, with this build's connectors.
 pub fn state(store: Store, config: Config) -> std::io::Result<web::Data<AppState>> {
+    state_with(store, config, Arc::new(connectors::Registry))
+}
+
+/// [`state`] with the connectors `factory` builds (the demo and tests point vendor apps
+/// at simulators this way).
+pub fn state_with(
+    store: Store,
+    config: Config,
+    factory: Arc<dyn ConnectorFactory>,
+) -> std::io::Result<web::Data<AppState>> {
     let metrics = Metrics::new().map_err(std::io::Error::other)?;
     let auth_cache = AuthCache::new(Duration::from_secs(config.tokens.cache_seconds));
+    let engine = Engine::new(store.clone(), factory, config.engine.to_engine_config());
     Ok(web::Data::new(AppState {
         store,
+        engine,
         config,
         metrics,
         auth_cache,

@@ -9,6 +9,7 @@ use scimbridge::app_auth::{
     AuthSettings, BasicSettings, JwtAlgorithm, JwtSettings, generate_password,
 };
 use scimbridge::config::Config;
+use scimbridge::connectors::Registry;
 use store::{AppKind, AppName, Store};
 
 #[derive(Parser)]
@@ -37,6 +38,20 @@ enum Command {
     /// Manage an app's bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the tokens of the admin API (approvals, failed work, audit).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Issue an admin API token; the secret is shown once.
+    TokenIssue {
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke an admin API token.
+    TokenRevoke { token_id: String },
 }
 
 #[derive(Subcommand)]
@@ -45,9 +60,18 @@ enum AppCommand {
     Add {
         /// Lowercase letters, digits and '-'; it becomes part of the SCIM URL.
         name: AppName,
-        /// directory (gong, zoominfo and chorus arrive with the vendor connectors).
+        /// directory (no vendor), or a vendor this build has a connector for.
         #[arg(long, default_value = "directory")]
         kind: AppKind,
+        /// A JSON file with the app's `connector` settings, `mapping` and `policies`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Replace the `connector`, `mapping` and/or `policies` of an app from a JSON file.
+    Config {
+        name: String,
+        #[arg(long)]
+        file: PathBuf,
     },
     /// List apps.
     List,
@@ -166,6 +190,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::App(cmd) => app_command(cmd, &config).await,
         Command::Token(cmd) => token_command(cmd, &config).await,
+        Command::Admin(cmd) => admin_command(cmd, &config).await,
     }
 }
 
@@ -180,10 +205,14 @@ async fn serve(config: Config) -> Result<(), String> {
         "scimbridge is serving SCIM under {}/apps/{{app}}/scim/v2",
         config.public_url()
     );
+    let run_workers = config.engine.workers;
     let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
-    scimbridge::serve(state, listener)
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))
+    let workers = run_workers.then(|| state.engine.start());
+    let served = scimbridge::serve(state, listener).await;
+    if let Some(workers) = workers {
+        workers.stop().await;
+    }
+    served.map_err(|e| format!("the server stopped: {e}"))
 }
 
 /// On an empty database, creates the `demo` directory app and prints a token for it, so
@@ -224,16 +253,27 @@ async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
 async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
     let store = open_store(config).await?;
     match cmd {
-        AppCommand::Add { name, kind } => {
-            if kind != AppKind::Directory {
-                // Writes to a vendor app queue work for a reconcile engine this version
-                // does not have yet; refusing is better than a queue nobody drains.
+        AppCommand::Add {
+            name,
+            kind,
+            config: file,
+        } => {
+            if kind != AppKind::Directory && !Registry::supports(kind) {
+                // Writes to such an app would queue work no connector can do.
                 return Err(format!(
-                    "{kind} apps need the vendor connectors, which this version does not have yet; only --kind directory can be created"
+                    "this build has no {kind} connector; available kinds: directory{}",
+                    Registry::available()
+                        .iter()
+                        .map(|k| format!(", {k}"))
+                        .collect::<String>()
                 ));
             }
+            let app_config = match file {
+                Some(path) => read_app_config(&path)?,
+                None => serde_json::json!({}),
+            };
             let app = store
-                .create_app(&name, kind, serde_json::json!({}))
+                .create_app(&name, kind, app_config)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
@@ -244,6 +284,31 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                 app.name,
                 app.name
             );
+        }
+        AppCommand::Config { name, file } => {
+            let app = store
+                .get_app(&name)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("there is no app '{name}' (see: scimbridge app list)"))?;
+            let mut config = app.config.clone();
+            let update = read_app_config(&file)?;
+            if let (Some(fields), Some(new)) = (config.as_object_mut(), update.as_object()) {
+                for (key, value) in new {
+                    if key == "auth" {
+                        return Err(
+                            "the 'auth' settings are changed with `scimbridge app auth`, not in a config file".into()
+                        );
+                    }
+                    fields.insert(key.clone(), value.clone());
+                }
+            }
+            engine::AppSettings::from_config(&name, &config).map_err(|e| e.to_string())?;
+            store
+                .set_app_config(&name, config)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("updated the config of app '{name}'");
         }
         AppCommand::List => {
             let apps = store.list_apps().await.map_err(|e| e.to_string())?;
@@ -342,6 +407,50 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                     "there is no app '{name}' (see: scimbridge app list)"
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Reads an app config file: a JSON object with `connector`, `mapping` and `policies`.
+fn read_app_config(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
+    if !value.is_object() {
+        return Err(format!(
+            "{} must hold a JSON object with 'connector', 'mapping' and 'policies'",
+            path.display()
+        ));
+    }
+    Ok(value)
+}
+
+async fn admin_command(cmd: AdminCommand, config: &Config) -> Result<(), String> {
+    let store = open_store(config).await?;
+    match cmd {
+        AdminCommand::TokenIssue { label } => {
+            let token = store
+                .issue_admin_token(label.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "admin token {}\n{}\n(shown once; send it as 'Authorization: Bearer …' to {}/admin/…)",
+                token.id,
+                token.secret,
+                config.public_url()
+            );
+        }
+        AdminCommand::TokenRevoke { token_id } => {
+            if !store
+                .revoke_admin_token(&token_id)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                return Err(format!("there is no admin token {token_id}"));
+            }
+            println!("revoked admin token {token_id}");
         }
     }
     Ok(())

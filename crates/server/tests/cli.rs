@@ -124,8 +124,8 @@ fn admin_commands_manage_apps_and_tokens() {
     assert!(out.contains("/apps/okta-prod/scim/v2"), "{out}");
     let (ok, _, err) = run(dir.path(), &["app", "add", "okta-prod"]);
     assert!(!ok && err.contains("already exists"), "{err}");
-    let (ok, _, err) = run(dir.path(), &["app", "add", "gong", "--kind", "gong"]);
-    assert!(!ok && err.contains("only --kind directory"), "{err}");
+    let (ok, _, err) = run(dir.path(), &["app", "add", "chorus", "--kind", "chorus"]);
+    assert!(!ok && err.contains("no chorus connector"), "{err}");
     let (ok, _, err) = run(dir.path(), &["app", "add", "Bad Name"]);
     assert!(!ok, "an invalid app name is refused");
     assert!(err.contains("Bad Name"), "{err}");

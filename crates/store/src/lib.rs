@@ -10,7 +10,9 @@ mod apps;
 mod columns;
 mod db;
 mod error;
+mod links;
 pub mod query;
+mod queue;
 mod resources;
 mod tokens;
 mod types;
@@ -19,7 +21,10 @@ use std::sync::Arc;
 
 pub use db::Backend;
 pub use error::StoreError;
+pub use links::{ActionOutcome, Approval, ApprovalState, VendorAction, VendorLink};
+pub use queue::{Claim, Retry, WorkItem};
 pub use scim::model::{SyncState, SyncStatus};
+pub use tokens::IssuedAdminToken;
 pub use types::{
     Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, IssuedToken, ListQuery, Page,
     QueueEntry, Resource, ResourceKind, TokenInfo, UnknownAppKind,

@@ -279,6 +279,13 @@ async fn write_side_tables(
     Ok(())
 }
 
+/// Shows a resource written to an app with a vendor as not yet reconciled.
+async fn mark_pending(tx: &mut Tx, seq: i64) -> Result<(), StoreError> {
+    tx.execute(&Stmt::new("UPDATE resources SET sync_state = 'pending' WHERE seq = $1").bind(seq))
+        .await?;
+    Ok(())
+}
+
 /// One SCIM write: what it is to, by whom, when.
 struct Write<'a> {
     app: &'a str,
@@ -319,8 +326,10 @@ async fn audit(
     Ok(())
 }
 
-/// Queues `id` for reconciliation, coalescing with a pending entry for it.
-async fn enqueue(
+/// Queues `id` for reconciliation, coalescing with a pending entry for it. An entry a
+/// worker holds stays leased to it (one reconcile of a resource at a time); the new
+/// generation makes the worker release it for another pass instead of deleting it.
+pub(crate) async fn enqueue(
     tx: &mut Tx,
     app: &str,
     kind: ResourceKind,
@@ -334,7 +343,10 @@ async fn enqueue(
              VALUES ($1, $2, $3, $4, $4, 0) \
              ON CONFLICT (app, resource_id) DO UPDATE SET \
              resource_kind = excluded.resource_kind, enqueued_us = excluded.enqueued_us, \
-             not_before_us = excluded.not_before_us, attempts = 0",
+             generation = work_queue.generation + 1, attempts = 0, last_error = NULL, \
+             dead_us = NULL, \
+             not_before_us = CASE WHEN work_queue.claimed_by IS NULL \
+             THEN excluded.not_before_us ELSE work_queue.not_before_us END",
         )
         .bind(app)
         .bind(kind.as_str())
@@ -430,6 +442,9 @@ impl Store {
             .await
             .map_err(uniqueness(kind, &stored))?;
         write_side_tables(&mut tx, app, seq, &id, &stored).await?;
+        if app_kind.has_vendor() {
+            mark_pending(&mut tx, seq).await?;
+        }
         let created = load(&mut tx, app, kind, &id)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -488,6 +503,53 @@ impl Store {
         actor: &Actor,
         change: impl FnOnce(&Resource) -> Result<Map<String, Value>, E>,
     ) -> Result<Result<Resource, E>, StoreError> {
+        self.update_queued(app, kind, id, if_version, actor, true, change)
+            .await
+    }
+
+    /// Undoes a change the vendor refused: writes `data` (the state last applied) back as a
+    /// new version, audited, without queueing another reconcile.
+    pub async fn restore(
+        &self,
+        app: &str,
+        kind: ResourceKind,
+        id: &str,
+        data: Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<Resource, StoreError> {
+        match self
+            .update_queued(app, kind, id, None, actor, false, |_| {
+                Ok::<_, std::convert::Infallible>(data)
+            })
+            .await?
+        {
+            Ok(resource) => Ok(resource),
+            Err(never) => match never {},
+        }
+    }
+
+    /// Removes a resource whose creation the vendor refused, audited, without queueing.
+    pub async fn discard(
+        &self,
+        app: &str,
+        kind: ResourceKind,
+        id: &str,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.delete_queued(app, kind, id, None, actor, false).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn update_queued<E>(
+        &self,
+        app: &str,
+        kind: ResourceKind,
+        id: &str,
+        if_version: Option<i64>,
+        actor: &Actor,
+        queue: bool,
+        change: impl FnOnce(&Resource) -> Result<Map<String, Value>, E>,
+    ) -> Result<Result<Resource, E>, StoreError> {
         let at = now();
         let w = Write {
             app,
@@ -527,6 +589,9 @@ impl Store {
         .await
         .map_err(uniqueness(kind, &stored))?;
         write_side_tables(&mut tx, app, seq, id, &stored).await?;
+        if queue && app_kind.has_vendor() {
+            mark_pending(&mut tx, seq).await?;
+        }
         let after = load(&mut tx, app, kind, id)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -538,7 +603,7 @@ impl Store {
             Some(&after),
         )
         .await?;
-        if app_kind.has_vendor() {
+        if queue && app_kind.has_vendor() {
             enqueue_write(&mut tx, &w, Some(&before), Some(&after)).await?;
         }
         tx.commit().await?;
@@ -553,6 +618,19 @@ impl Store {
         id: &str,
         if_version: Option<i64>,
         actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.delete_queued(app, kind, id, if_version, actor, true)
+            .await
+    }
+
+    async fn delete_queued(
+        &self,
+        app: &str,
+        kind: ResourceKind,
+        id: &str,
+        if_version: Option<i64>,
+        actor: &Actor,
+        queue: bool,
     ) -> Result<(), StoreError> {
         let at = now();
         let w = Write {
@@ -579,7 +657,7 @@ impl Store {
         tx.execute(&Stmt::new("DELETE FROM resources WHERE seq = $1").bind(seq))
             .await?;
         audit(&mut tx, &w, AuditAction::Delete, Some(&before), None).await?;
-        if app_kind.has_vendor() {
+        if queue && app_kind.has_vendor() {
             enqueue_write(&mut tx, &w, Some(&before), None).await?;
         }
         tx.commit().await?;

@@ -256,3 +256,78 @@ impl Store {
         Ok(Some(info))
     }
 }
+
+/// A token of the admin API, as shown once at issue.
+#[derive(Clone)]
+pub struct IssuedAdminToken {
+    pub id: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for IssuedAdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedAdminToken")
+            .field("id", &self.id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Store {
+    /// Issues a token for the admin API (separate from every app's tokens).
+    pub async fn issue_admin_token(
+        &self,
+        label: Option<&str>,
+    ) -> Result<IssuedAdminToken, StoreError> {
+        let secret = new_secret();
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.db.write().await?;
+        tx.execute(
+            &Stmt::new(
+                "INSERT INTO admin_tokens (id, label, secret_hash, created_us) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id.as_str())
+            .bind(label)
+            .bind(hash(&secret))
+            .bind(micros(now())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(IssuedAdminToken { id, secret })
+    }
+
+    /// The id of the valid admin token `secret` names, if any.
+    pub async fn authenticate_admin(&self, secret: &str) -> Result<Option<String>, StoreError> {
+        let presented = hash(secret);
+        let mut tx = self.db.read().await?;
+        let row: Option<(String, Vec<u8>, Option<i64>)> = tx
+            .fetch_optional(
+                &Stmt::new(
+                    "SELECT id, secret_hash, revoked_us FROM admin_tokens WHERE secret_hash = $1",
+                )
+                .bind(presented.clone()),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(row
+            .filter(|(_, h, revoked)| bool::from(h.ct_eq(&presented)) && revoked.is_none())
+            .map(|(id, _, _)| id))
+    }
+
+    /// Revokes an admin token. False if there is none with that id.
+    pub async fn revoke_admin_token(&self, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.db.write().await?;
+        let changed = tx
+            .execute(
+                &Stmt::new(
+                    "UPDATE admin_tokens SET revoked_us = COALESCE(revoked_us, $2) WHERE id = $1",
+                )
+                .bind(id)
+                .bind(micros(now())),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(changed > 0)
+    }
+}

@@ -478,8 +478,18 @@ async fn sync_status_is_rendered_in_the_scimbridge_extension() {
             .create(&a, ResourceKind::User, user("bjensen"), &actor())
             .await
             .unwrap();
-        assert_eq!(u.sync, None);
-        assert_eq!(u.to_scim("b")["schemas"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            u.sync.as_ref().and_then(|s| s.sync_state),
+            Some(store::SyncState::Pending),
+            "a write to an app with a vendor waits for its reconcile"
+        );
+        let d = app(&store, "sync-dir", AppKind::Directory).await;
+        let plain = store
+            .create(&d, ResourceKind::User, user("bjensen"), &actor())
+            .await
+            .unwrap();
+        assert_eq!(plain.sync, None);
+        assert_eq!(plain.to_scim("b")["schemas"].as_array().unwrap().len(), 1);
         let status = store::SyncStatus {
             sync_state: Some(store::SyncState::Failed),
             vendor_id: Some("z-9".into()),

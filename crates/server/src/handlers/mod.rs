@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod bulk;
 pub mod discovery;
 pub mod ops;

@@ -484,12 +484,8 @@ pub(crate) async fn create_resource(
     body: Value,
 ) -> Result<Resource, ApiError> {
     let data = validate::validate(kind.schema(), body, Mode::Create)?;
-    let (store, app, actor) = (
-        state.store.clone(),
-        auth.app.name.clone(),
-        auth.actor.clone(),
-    );
-    Ok(detached(async move { store.create(&app, kind, data, &actor).await }).await??)
+    let (engine, app, actor) = (state.engine.clone(), auth.app.clone(), auth.actor.clone());
+    Ok(detached(async move { engine.create(&app, kind, data, &actor).await }).await??)
 }
 
 /// Replaces a resource. With `wanted` (from `If-Match`) the write happens only at that
@@ -544,20 +540,20 @@ async fn write_resource(
     wanted: Option<i64>,
     change: impl FnOnce(&Resource) -> Result<Map<String, Value>, ScimError> + Send + 'static,
 ) -> Result<Resource, ApiError> {
-    let (store, app, actor, owned_id) = (
-        state.store.clone(),
-        auth.app.name.clone(),
+    let (engine, app, actor, owned_id) = (
+        state.engine.clone(),
+        auth.app.clone(),
         auth.actor.clone(),
         id.to_owned(),
     );
     let written = detached(async move {
-        store
+        engine
             .update(&app, kind, &owned_id, wanted, &actor, change)
             .await
     })
     .await?
     .map_err(|e| match e {
-        store::StoreError::NotFound => not_found(kind, id),
+        engine::WriteError::Store(store::StoreError::NotFound) => not_found(kind, id),
         other => other.into(),
     })?;
     Ok(written?)
@@ -571,16 +567,16 @@ pub(crate) async fn delete_resource(
     id: &str,
     wanted: Option<i64>,
 ) -> Result<(), ApiError> {
-    let (store, app, actor, owned_id) = (
-        state.store.clone(),
-        auth.app.name.clone(),
+    let (engine, app, actor, owned_id) = (
+        state.engine.clone(),
+        auth.app.clone(),
         auth.actor.clone(),
         id.to_owned(),
     );
-    detached(async move { store.delete(&app, kind, &owned_id, wanted, &actor).await })
+    detached(async move { engine.delete(&app, kind, &owned_id, wanted, &actor).await })
         .await?
         .map_err(|e| match e {
-            store::StoreError::NotFound => not_found(kind, id),
+            engine::WriteError::Store(store::StoreError::NotFound) => not_found(kind, id),
             other => other.into(),
         })
 }

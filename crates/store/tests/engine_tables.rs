@@ -1,0 +1,194 @@
+//! The tables the reconcile engine uses: queue claims, vendor links, the vendor action
+//! log, approvals and admin tokens, on every backend.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{actor, app, stores, user};
+use serde_json::json;
+use store::{ActionOutcome, AppKind, ApprovalState, ResourceKind, Retry};
+
+/// Claims everything due and keeps this app's claims (other tests' apps share Postgres).
+async fn claim(store: &store::Store, app: &str, lease: Duration) -> Vec<store::Claim> {
+    store
+        .claim_due("test-worker", 1000, lease)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.app == app)
+        .collect()
+}
+
+#[tokio::test]
+async fn claims_lease_finish_retry_and_dead_letter() {
+    for store in stores().await {
+        let a = app(&store, "queue", AppKind::Gong).await;
+        let u = store
+            .create(&a, ResourceKind::User, user("ann"), &actor())
+            .await
+            .unwrap();
+
+        let claims = claim(&store, &a, Duration::from_secs(60)).await;
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].resource_id, u.id);
+        assert!(
+            claim(&store, &a, Duration::from_secs(60)).await.is_empty(),
+            "a leased entry is not claimed twice"
+        );
+
+        // A write during the reconcile: finishing keeps the entry for another pass.
+        store
+            .replace(&a, ResourceKind::User, &u.id, user("ann2"), None, &actor())
+            .await
+            .unwrap();
+        assert!(!store.finish_claim(&claims[0]).await.unwrap());
+        let again = claim(&store, &a, Duration::from_secs(60)).await;
+        assert_eq!(again.len(), 1, "released at once for the newer write");
+        assert!(store.finish_claim(&again[0]).await.unwrap());
+        assert!(store.work_item(&a, &u.id).await.unwrap().is_none());
+
+        // Failures back off, then dead-letter; an admin retry starts afresh.
+        store.requeue(&a, ResourceKind::User, &u.id).await.unwrap();
+        let c = claim(&store, &a, Duration::from_secs(60)).await.remove(0);
+        let r = store
+            .fail_claim(&c, "vendor 503", Duration::ZERO, 2)
+            .await
+            .unwrap();
+        assert_eq!(r, Retry::Scheduled);
+        let c = claim(&store, &a, Duration::from_secs(60)).await.remove(0);
+        assert_eq!(c.attempts, 1);
+        let r = store
+            .fail_claim(&c, "vendor 503 again", Duration::ZERO, 2)
+            .await
+            .unwrap();
+        assert_eq!(r, Retry::DeadLettered);
+        assert!(claim(&store, &a, Duration::from_secs(60)).await.is_empty());
+        let failed = store.failed_work(&a).await.unwrap();
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].dead_at.is_some());
+        assert_eq!(failed[0].last_error.as_deref(), Some("vendor 503 again"));
+        assert!(store.retry_now(&a, &u.id).await.unwrap());
+        let c = claim(&store, &a, Duration::from_secs(60)).await.remove(0);
+        assert_eq!(c.attempts, 0);
+
+        // A crashed worker's lease can be released.
+        store.release_claims().await.unwrap();
+        assert_eq!(claim(&store, &a, Duration::from_secs(60)).await.len(), 1);
+        assert!(!store.retry_now(&a, "no-such-resource").await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn links_and_vendor_actions() {
+    for store in stores().await {
+        let a = app(&store, "links", AppKind::Gong).await;
+        assert!(store.link(&a, "r1").await.unwrap().is_none());
+        store
+            .put_link(&a, "r1", "g-1", &json!({"active": true}), Some(3))
+            .await
+            .unwrap();
+        store
+            .put_link(&a, "r1", "g-1", &json!({"active": false}), Some(4))
+            .await
+            .unwrap();
+        let link = store.link(&a, "r1").await.unwrap().unwrap();
+        assert_eq!(link.applied, json!({"active": false}));
+        assert_eq!(link.applied_version, Some(4));
+        assert_eq!(
+            store
+                .link_by_account(&a, "g-1")
+                .await
+                .unwrap()
+                .unwrap()
+                .resource_id,
+            "r1"
+        );
+        assert_eq!(store.links(&a).await.unwrap().len(), 1);
+        store.delete_link(&a, "r1").await.unwrap();
+        assert!(store.link(&a, "r1").await.unwrap().is_none());
+
+        store
+            .record_vendor_action(
+                &a,
+                "r1",
+                Some("g-1"),
+                "create",
+                ActionOutcome::Done,
+                &json!({"seat": "full"}),
+            )
+            .await
+            .unwrap();
+        store
+            .record_vendor_action(
+                &a,
+                "r2",
+                None,
+                "refused",
+                ActionOutcome::Refused,
+                &json!({}),
+            )
+            .await
+            .unwrap();
+        let mine = store.vendor_actions(&a, Some("r1")).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].detail, json!({"seat": "full"}));
+        assert_eq!(store.vendor_actions(&a, None).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn approvals_are_requested_once_and_decided_once() {
+    for store in stores().await {
+        let a = app(&store, "appr", AppKind::Gong).await;
+        let req = json!({"role": "Admin"});
+        let first = store
+            .request_approval(&a, "r1", "grant-admin", &req)
+            .await
+            .unwrap();
+        let same = store
+            .request_approval(&a, "r1", "grant-admin", &req)
+            .await
+            .unwrap();
+        assert_eq!(first.id, same.id, "a pending request is not duplicated");
+        assert_eq!(
+            store
+                .approvals(Some(&a), ApprovalState::Pending)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let decided = store
+            .decide_approval(&first.id, true, "it-admin")
+            .await
+            .unwrap();
+        assert_eq!(decided.state, ApprovalState::Approved);
+        assert_eq!(decided.decided_by.as_deref(), Some("it-admin"));
+        assert!(store.decide_approval(&first.id, false, "x").await.is_err());
+        let latest = store
+            .latest_approval(&a, "r1", "grant-admin")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(latest.state, ApprovalState::Approved);
+    }
+}
+
+#[tokio::test]
+async fn admin_tokens_authenticate_until_revoked() {
+    for store in stores().await {
+        let issued = store.issue_admin_token(Some("ops")).await.unwrap();
+        assert!(!format!("{issued:?}").contains(&issued.secret));
+        assert_eq!(
+            store.authenticate_admin(&issued.secret).await.unwrap(),
+            Some(issued.id.clone())
+        );
+        assert_eq!(store.authenticate_admin("sbt_wrong").await.unwrap(), None);
+        assert!(store.revoke_admin_token(&issued.id).await.unwrap());
+        assert_eq!(
+            store.authenticate_admin(&issued.secret).await.unwrap(),
+            None
+        );
+    }
+}
