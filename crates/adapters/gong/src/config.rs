@@ -182,6 +182,25 @@ mod tests {
     }
 
     #[test]
+    fn client_settings_may_be_given_in_part() {
+        let config: GongConfig = serde_json::from_value(serde_json::json!({
+            "base_url": "https://api.gong.io",
+            "scim_token": "tok",
+            "access_key": "key",
+            "access_key_secret": "shh",
+            "timeouts": {"total_ms": 10000},
+            "retry": {"max_attempts": 6},
+            "rate_limit": {"limits": [{"calls": 2, "per_ms": 1000}], "max_wait_ms": 5000},
+        }))
+        .unwrap();
+        assert_eq!(config.timeouts.total, Duration::from_secs(10));
+        assert_eq!(config.timeouts.connect, Timeouts::default().connect);
+        assert_eq!(config.retry.max_attempts.get(), 6);
+        assert_eq!(config.retry.base_delay, RetryPolicy::default().base_delay);
+        assert_eq!(config.rate_limit.limits[0].calls.get(), 2);
+    }
+
+    #[test]
     fn debug_never_prints_credentials() {
         let config = GongConfig::new(
             Url::parse("https://api.gong.io").unwrap(),

@@ -238,6 +238,20 @@ async fn the_last_technical_administrator_cannot_be_deactivated() {
     );
     assert!(reason.contains("Give another user"), "{reason}");
     assert!(sim.user_by_email("admin@example.com").unwrap().active);
+    let (status, reason) = rejected(
+        gong.set_access(&admin_id(&sim), &role(SALES_REP))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        status, 409,
+        "demoting the last one is refused too: {reason}"
+    );
+    let admin = sim.user_by_email("admin@example.com").unwrap();
+    assert_eq!(
+        admin.profiles.get("Default").map(String::as_str),
+        Some("Technical Administrator")
+    );
 
     // With a second administrator, the first may go.
     let second = gong
@@ -654,4 +668,49 @@ async fn creating_a_returning_leaver_reactivates_their_account() {
         user.profiles.get("Default").map(String::as_str),
         Some("Non-Recording Viewer")
     );
+}
+
+#[tokio::test]
+async fn a_vendor_that_is_down_is_transient_and_the_breaker_fails_fast_until_it_is_back() {
+    let sim = simulator(Default::default()).await;
+    let mut config = adapter_config(&sim);
+    config.breaker.failures = std::num::NonZeroU32::new(3).unwrap();
+    config.breaker.cool_down = Duration::from_millis(500);
+    let gong = Gong::new(config).unwrap();
+    let admin = admin_id(&sim);
+    gong.get(&admin).await.unwrap();
+
+    sim.stop().await;
+    let err = gong.get(&admin).await.unwrap_err();
+    match &err {
+        ConnectorError::Transient { reason } => {
+            assert!(reason.contains("could not be reached"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let begin = std::time::Instant::now();
+    let err = gong.get(&admin).await.unwrap_err();
+    match &err {
+        ConnectorError::Transient { reason } => assert!(reason.contains("paused"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(begin.elapsed() < Duration::from_millis(100), "failed fast");
+
+    sim.restart().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let account = gong.get(&admin).await.unwrap();
+    assert_eq!(account.email, "admin@example.com");
+}
+
+#[tokio::test]
+async fn last_activity_is_reported() {
+    let sim = simulator(Default::default()).await;
+    let gong = adapter(&sim);
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-02T09:30:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let admin = sim.user_by_email("admin@example.com").unwrap();
+    sim.set_last_activity(admin.id, at).unwrap();
+    let account = gong.get(&admin_id(&sim)).await.unwrap();
+    assert_eq!(account.last_activity, Some(at));
 }

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 /// When the breaker opens and for how long.
 #[serde_as]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BreakerConfig {
     /// Consecutive failed attempts (5xx, timeout, connection error) that open the breaker.
     pub failures: NonZeroU32,

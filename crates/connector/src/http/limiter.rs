@@ -21,6 +21,7 @@ use tokio::time::Instant;
 /// At most `calls` calls in any window of `per`.
 #[serde_as]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Limit {
     pub calls: NonZeroU32,
     #[serde_as(as = "DurationMilliSeconds<u64>")]
@@ -49,6 +50,7 @@ impl Limit {
 /// for hours).
 #[serde_as]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RateLimit {
     pub limits: Vec<Limit>,
     #[serde_as(as = "DurationMilliSeconds<u64>")]

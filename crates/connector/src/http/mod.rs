@@ -41,6 +41,7 @@ use limiter::RateLimiter;
 /// How long a call may take.
 #[serde_as]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Timeouts {
     #[serde_as(as = "DurationMilliSeconds<u64>")]
     #[serde(rename = "connect_ms")]
@@ -63,6 +64,7 @@ impl Default for Timeouts {
 /// How failed attempts are repeated.
 #[serde_as]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RetryPolicy {
     /// Attempts per call, the first included.
     pub max_attempts: NonZeroU32,
@@ -327,8 +329,16 @@ impl VendorClient {
     /// Sends `call`, within the rate limit, retrying as the module documentation says.
     pub async fn send(&self, call: Call) -> Result<Response, ConnectorError> {
         let mut attempt = 1;
+        let mut failure: Option<String> = None;
         loop {
-            let admission = self.breaker.admit().map_err(|refusal| self.open(refusal))?;
+            let admission = self.breaker.admit().map_err(|refusal| {
+                let open = self.open(refusal);
+                // Opened by this call's own failures: say what failed.
+                match failure.take() {
+                    Some(reason) => ConnectorError::transient(format!("{reason}; {open}")),
+                    None => ConnectorError::transient(open),
+                }
+            })?;
             let slot = self
                 .limiter
                 .acquire()
@@ -356,14 +366,15 @@ impl VendorClient {
                         return Err(ConnectorError::transient(reason));
                     }
                     tokio::time::sleep(self.backoff(attempt)).await;
+                    failure = Some(reason);
                 }
             }
             attempt += 1;
         }
     }
 
-    fn open(&self, refusal: Refusal) -> ConnectorError {
-        ConnectorError::transient(match refusal {
+    fn open(&self, refusal: Refusal) -> String {
+        match refusal {
             Refusal::Open(left) => format!(
                 "{} failed {} times in a row, so calls to it are paused for {:.1} s more",
                 self.vendor,
@@ -375,7 +386,7 @@ impl VendorClient {
                 self.vendor,
                 self.breaker.failure_threshold()
             ),
-        })
+        }
     }
 
     async fn attempt(&self, call: &Call) -> Attempt {
