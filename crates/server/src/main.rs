@@ -28,8 +28,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the HTTP server (SCIM endpoints, health, metrics).
+    /// Run the HTTP server (SCIM endpoints, admin API, health, metrics) and its workers.
     Serve,
+    /// Try it out: the server plus an in-process Gong simulator, a `gong` app wired to it
+    /// and a `demo` directory app, with fresh tokens (SQLite under DATA_DIR/demo, recreated
+    /// at every start).
+    Demo,
     /// Apply database migrations and exit.
     Migrate,
     /// Manage apps (one vendor tenant each, or a plain `directory`).
@@ -182,6 +186,7 @@ fn redact(url: &str) -> String {
 async fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
+        Command::Demo => demo(config).await,
         Command::Migrate => {
             let store = open_store(&config).await?;
             store.migrate().await.map_err(|e| e.to_string())?;
@@ -197,6 +202,11 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
 async fn serve(config: Config) -> Result<(), String> {
     let store = open_store(&config).await?;
     first_run(&store, &config).await?;
+    serve_store(store, config).await
+}
+
+/// Runs the HTTP server and the reconcile workers on `store` until the server stops.
+async fn serve_store(store: Store, config: Config) -> Result<(), String> {
     let listener = std::net::TcpListener::bind(config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(
@@ -213,6 +223,91 @@ async fn serve(config: Config) -> Result<(), String> {
         workers.stop().await;
     }
     served.map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// `scimbridge demo`: a Gong simulator in this process, the apps `gong` (wired to it)
+/// and `demo` (a plain directory) on a fresh SQLite database, tokens printed, then the
+/// server as `serve` runs it.
+async fn demo(mut config: Config) -> Result<(), String> {
+    use simulators::gong::{GongConfig, GongSim};
+    let dir = config.data_dir.join("demo");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| format!("cannot clear the demo data in {}: {e}", dir.display()))?;
+    }
+    config.database_url = format!("sqlite://{}", dir.join("scimbridge.db").display());
+    let gong = GongSim::start(GongConfig::default())
+        .await
+        .map_err(|e| format!("cannot start the Gong simulator: {e}"))?;
+    let store = open_store(&config).await?;
+    let creds = gong.credentials();
+    let apps = [
+        ("demo", AppKind::Directory, serde_json::json!({})),
+        (
+            "gong",
+            AppKind::Gong,
+            serde_json::json!({
+                "connector": {
+                    "base_url": gong.base_url(),
+                    "scim_token": creds.scim_token,
+                    "access_key": creds.access_key,
+                    "access_key_secret": creds.access_key_secret
+                },
+                "mapping": {
+                    "default": {"role": "Sales Rep", "seat": "recording"},
+                    "groups": [
+                        {"group": "Gong Admins", "grant": {"role": "Technical Administrator"}},
+                        {"group": "Gong Managers", "grant": {"role": "Manager"}},
+                        {"group": "Gong Viewers", "grant": {"role": "Non-Recording Viewer", "seat": "non-recording"}}
+                    ]
+                },
+                "policies": {"approve_admin_grants": true}
+            }),
+        ),
+    ];
+    let mut lines = Vec::new();
+    for (name, kind, app_config) in apps {
+        let app_name: AppName = name.parse().map_err(|e| format!("{e}"))?;
+        store
+            .create_app(&app_name, kind, app_config)
+            .await
+            .map_err(|e| e.to_string())?;
+        let token = store
+            .issue_token(name, Some("demo"), None)
+            .await
+            .map_err(|e| e.to_string())?;
+        lines.push(format!(
+            "  {name:<5} ({kind}): {}/apps/{name}/scim/v2\n         token: {}",
+            config.public_url(),
+            token.secret
+        ));
+    }
+    let admin = store
+        .issue_admin_token(Some("demo"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "scimbridge demo (data in {dir}, recreated at every start)\n\n\
+         Gong simulator: {gong_url} (company domain example.com; its one Technical \
+         Administrator is admin@example.com)\n\nSCIM apps (point an IdP's SCIM 2.0 \
+         provisioning at a base URL, with its token as the bearer token):\n{apps}\n\n\
+         Admin API token (approvals, failed work, audit): {admin}\n\n\
+         Try it: provision a Gong user, who arrives with a recording seat and the Sales Rep profile:\n  \
+         curl -s -X POST {base}/apps/gong/scim/v2/Users -H 'Authorization: Bearer <gong token>' \
+         -H 'Content-Type: application/scim+json' -d '{{\"userName\": \"ann@example.com\", \
+         \"name\": {{\"givenName\": \"Ann\", \"familyName\": \"Lee\"}}, \
+         \"emails\": [{{\"value\": \"ann@example.com\", \"primary\": true}}]}}'\n  \
+         curl -s {gong_url}/_sim/users    # what Gong now holds\n",
+        dir = dir.display(),
+        gong_url = gong.base_url(),
+        apps = lines.join("\n"),
+        admin = admin.secret,
+        base = config.public_url(),
+    );
+    let served = serve_store(store, config).await;
+    gong.shutdown().await;
+    served
 }
 
 /// On an empty database, creates the `demo` directory app and prints a token for it, so

@@ -113,6 +113,119 @@ async fn first_serve_creates_a_demo_app_whose_token_works() {
     );
 }
 
+#[tokio::test]
+async fn the_demo_provisions_into_its_gong_simulator_with_no_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = scimbridge(dir.path())
+        .arg("demo")
+        .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let mut gong_url = None;
+    let mut gong_token = None;
+    let mut admin_token = None;
+    let mut last_app = String::new();
+    for line in lines.by_ref() {
+        if let Some(rest) = line.strip_prefix("Gong simulator: ") {
+            gong_url = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if let Some(rest) = line.trim().strip_prefix("gong  (gong): ") {
+            last_app = rest.to_owned();
+        }
+        if let Some(token) = line.trim().strip_prefix("token: ") {
+            if !last_app.is_empty() && gong_token.is_none() {
+                gong_token = Some(token.to_owned());
+            }
+        }
+        if let Some(token) = line.strip_prefix("Admin API token (approvals, failed work, audit): ")
+        {
+            admin_token = Some(token.trim().to_owned());
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let (gong_url, token, admin) = (
+        gong_url.expect("the demo prints the simulator's URL"),
+        gong_token.expect("the demo prints the gong app's token"),
+        admin_token.expect("the demo prints an admin token"),
+    );
+    assert_eq!(
+        last_app,
+        format!("http://127.0.0.1:{port}/apps/gong/scim/v2")
+    );
+
+    let client = reqwest::Client::new();
+    let mut created = None;
+    for _ in 0..50 {
+        let sent = client
+            .post(format!("{last_app}/Users"))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/scim+json")
+            .body(r#"{"userName": "ann@example.com", "name": {"givenName": "Ann", "familyName": "Lee"}, "emails": [{"value": "ann@example.com", "primary": true}]}"#)
+            .send()
+            .await;
+        match sent {
+            Ok(r) => {
+                created = Some(r);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let created = created.expect("the demo answers");
+    assert_eq!(created.status(), 201);
+    let body: serde_json::Value = created.json().await.unwrap();
+    let sync = &body["urn:ietf:params:scim:schemas:extension:scimbridge:2.0:User"];
+    assert_eq!(sync["syncState"], "synced", "{body}");
+
+    let gong: serde_json::Value = client
+        .get(format!("{gong_url}/_sim/users"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ann = gong["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "ann@example.com")
+        .expect("Gong has Ann");
+    assert_eq!(ann["seat"], "recording");
+    assert_eq!(ann["profiles"]["Default"], "Sales Rep");
+    assert_eq!(ann["id"], sync["vendorId"]);
+
+    let audit = client
+        .get(format!(
+            "http://127.0.0.1:{port}/admin/apps/gong/audit/{}",
+            body["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audit.status(), 200);
+    let audit: serde_json::Value = audit.json().await.unwrap();
+    assert_eq!(audit["vendorActions"][0]["action"], "create");
+    let app_token_refused = client
+        .get(format!("http://127.0.0.1:{port}/admin/approvals"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app_token_refused.status(),
+        401,
+        "an app token is no admin token"
+    );
+}
+
 #[test]
 fn admin_commands_manage_apps_and_tokens() {
     let dir = tempfile::tempdir().unwrap();
