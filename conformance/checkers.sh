@@ -59,6 +59,7 @@ stop_server() {
   rm -rf "$work"
 }
 trap stop_server EXIT
+trap 'exit 130' INT TERM
 
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export SCIMBRIDGE_LISTEN=127.0.0.1:$port
@@ -80,13 +81,27 @@ esac
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 origin=http://127.0.0.1:$port
-for _ in $(seq 1 100); do
-  if "$venv/bin/python" -c "import urllib.request, sys; urllib.request.urlopen('$origin/readyz', timeout=1)" 2>/dev/null; then
-    break
-  fi
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "scimbridge did not start" >&2; exit 1; }
-  sleep 0.1
-done
+# Ready when /readyz answers 200, within 30 s, or the run fails.
+if ! "$venv/bin/python" - "$origin/readyz" "$server_pid" <<'PY'
+import os, sys, time, urllib.request
+url, pid, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        sys.exit(0)
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            sys.exit(1)
+        time.sleep(0.1)
+sys.exit(1)
+PY
+then
+  cat "$work/server.log"
+  echo "scimbridge did not become ready on $origin" >&2
+  exit 1
+fi
 base=$origin/apps/checkers/scim/v2
 log "scimbridge serving $base"
 
