@@ -122,6 +122,42 @@ async fn create_with_missing_primary_and_empty_parameters() {
     r.expect_status(201);
 }
 
+/// A template parameter with no value renders as `""` whatever the attribute's type, so a
+/// boolean or an integer can arrive empty too (the scimbridge extension's `creditLimit`,
+/// mapped from a OneLogin parameter, is left empty for most users). Empty is unassigned.
+#[tokio::test]
+async fn empty_parameters_of_any_type_are_unassigned() {
+    let srv = TestServer::start().await;
+    let bridge = "urn:ietf:params:scim:schemas:extension:scimbridge:2.0:User";
+    let r = onelogin(&srv, Method::POST, "/Users")
+        .json(&json!({
+            "schemas": [USER_URN, bridge],
+            "userName": "typed@onelogin.example",
+            "active": "",
+            bridge: {"role": "Manager", "license": "", "creditLimit": "", "features": [""]}
+        }))
+        .send()
+        .await;
+    r.expect_status(201);
+    assert!(r.json.get("active").is_none(), "{}", r.json);
+    assert_eq!(r.json[bridge], json!({"role": "Manager"}));
+
+    let id = r.id();
+    let r = onelogin(&srv, Method::PUT, &format!("/Users/{id}"))
+        .json(&json!({
+            "schemas": [USER_URN, bridge],
+            "id": null,
+            "userName": "typed@onelogin.example",
+            "active": "true",
+            bridge: {"role": "Manager", "creditLimit": "250"}
+        }))
+        .send()
+        .await;
+    r.expect_status(200);
+    assert_eq!(r.json[bridge]["creditLimit"], 250);
+    assert_eq!(r.json["active"], true);
+}
+
 /// Update: OneLogin re-renders the template and PUTs it, `id: null` included.
 #[tokio::test]
 async fn update_by_put_of_the_rendered_template() {

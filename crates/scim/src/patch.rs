@@ -306,6 +306,11 @@ fn apply_to_extension(
     };
     with_container(doc, Some(ext), |container| {
         for (name, v) in fields {
+            if name.eq_ignore_ascii_case("schemas") && names_only(v, &ext.id) {
+                // Clients that serialise an extension as a message of its own (scim2-models)
+                // put its URN there; it says nothing the path did not.
+                continue;
+            }
             let def = ext.attribute(name).ok_or_else(|| {
                 ScimError::invalid_value(format!("'{name}' is not an attribute of {}", ext.id))
             })?;
@@ -316,6 +321,16 @@ fn apply_to_extension(
         }
         Ok(())
     })
+}
+
+/// Whether `value` is a list of schema URNs that are all `urn`.
+fn names_only(value: &Value, urn: &str) -> bool {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .all(|item| item.as_str().is_some_and(|s| s.eq_ignore_ascii_case(urn))),
+        _ => false,
+    }
 }
 
 fn check_writable(resolved: &Resolved<'_>) -> Result<(), ScimError> {
@@ -1094,6 +1109,32 @@ mod tests {
         .unwrap();
         assert!(out.get(ENTERPRISE_USER_SCHEMA).is_none());
         assert_eq!(out["schemas"], json!([USER_SCHEMA]));
+    }
+
+    #[test]
+    fn an_extension_value_may_name_its_own_schema() {
+        for ops in [
+            json!([{"op": "add", "path": ENTERPRISE_USER_SCHEMA,
+                    "value": {"schemas": [ENTERPRISE_USER_SCHEMA], "costCenter": "4130"}}]),
+            json!([{"op": "replace",
+                    "value": {ENTERPRISE_USER_SCHEMA: {"schemas": [ENTERPRISE_USER_SCHEMA], "costCenter": "4130"}}}]),
+        ] {
+            let out = patch_user(&bjensen(), ops).unwrap();
+            assert_eq!(out[ENTERPRISE_USER_SCHEMA]["costCenter"], "4130");
+            assert!(out[ENTERPRISE_USER_SCHEMA].get("schemas").is_none());
+        }
+        for schemas in [
+            json!([USER_SCHEMA]),
+            json!(ENTERPRISE_USER_SCHEMA),
+            json!([1]),
+        ] {
+            let ops = json!([{"op": "add", "path": ENTERPRISE_USER_SCHEMA,
+                              "value": {"schemas": schemas, "costCenter": "4130"}}]);
+            assert_eq!(
+                scim_type(patch_user(&bjensen(), ops)),
+                ScimType::InvalidValue
+            );
+        }
     }
 
     #[test]

@@ -259,7 +259,9 @@ fn single_value(
     value: Value,
     label: &Label<'_>,
 ) -> Result<Option<Value>, ScimError> {
-    if value.is_null() {
+    // An empty string is no value whatever the type: templated IdPs (OneLogin) render an
+    // unset parameter as "" even where a boolean or an integer belongs.
+    if value.is_null() || value.as_str() == Some("") {
         return Ok(None);
     }
     simple_value(def, value, label)
@@ -585,7 +587,7 @@ fn check_immutable(
 mod tests {
     use super::*;
     use crate::error::ScimType;
-    use crate::schema::{self, ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
+    use crate::schema::{self, BRIDGE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, USER_SCHEMA};
     use serde_json::json;
 
     fn create_user(body: Value) -> Result<Map<String, Value>, ScimError> {
@@ -746,6 +748,26 @@ mod tests {
         for empty in [json!(""), json!(null), json!({}), json!([])] {
             let out = create_user(json!({"userName": "x", ext: {"manager": empty}})).unwrap();
             assert!(!out.contains_key(ext));
+        }
+    }
+
+    #[test]
+    fn an_empty_string_is_unassigned_whatever_the_type() {
+        let bridge = BRIDGE_USER_SCHEMA;
+        let out = create_user(json!({
+            "userName": "x", "active": "", "emails": [{"value": "a@x", "primary": ""}],
+            bridge: {"creditLimit": "", "features": ["", "engage"]},
+        }))
+        .unwrap();
+        assert!(!out.contains_key("active"));
+        assert_eq!(out["emails"], json!([{"value": "a@x"}]));
+        assert_eq!(out[bridge], json!({"features": ["engage"]}));
+        // Only the empty string: anything else that is not a value of the type is refused.
+        for wrong in [json!(" "), json!("yes")] {
+            assert_eq!(
+                err_type(create_user(json!({"userName": "x", "active": wrong}))),
+                ScimType::InvalidValue
+            );
         }
     }
 
