@@ -153,6 +153,14 @@ pub(crate) async fn hydrate(
         .collect()
 }
 
+/// `{table}.kind` is `kind`, written as a literal (from the enum, never from a request),
+/// never as a bound parameter: SQLite compares a parameter with the condition of the
+/// partial indexes on userName and displayName, and must then prepare the statement again
+/// for every new binding; Postgres' generic plans cannot use those indexes for a parameter.
+pub(crate) fn kind_is(table: &str, kind: ResourceKind) -> String {
+    format!("{table}.kind = '{}'", kind.as_str())
+}
+
 async fn load(
     tx: &mut Tx,
     app: &str,
@@ -160,11 +168,12 @@ async fn load(
     id: &str,
 ) -> Result<Option<Resource>, StoreError> {
     let sql = format!(
-        "SELECT {} FROM resources r WHERE r.app = $1 AND r.kind = $2 AND r.id = $3",
-        resource_columns(tx.backend())
+        "SELECT {} FROM resources r WHERE r.app = $1 AND {} AND r.id = $2",
+        resource_columns(tx.backend()),
+        kind_is("r", kind)
     );
     let row: Option<ResourceRow> = tx
-        .fetch_optional(&Stmt::new(sql).bind(app).bind(kind.as_str()).bind(id))
+        .fetch_optional(&Stmt::new(sql).bind(app).bind(id))
         .await?;
     Ok(hydrate(tx, app, row.into_iter().collect()).await?.pop())
 }
@@ -194,10 +203,10 @@ async fn lock(
     let row: Option<(i64, i64)> = tx
         .fetch_optional(
             &Stmt::new(format!(
-                "SELECT seq, version FROM resources WHERE app = $1 AND kind = $2 AND id = $3{for_update}"
+                "SELECT seq, version FROM resources r WHERE r.app = $1 AND {} AND r.id = $2{for_update}",
+                kind_is("r", kind)
             ))
             .bind(app)
-            .bind(kind.as_str())
             .bind(id),
         )
         .await?;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use self::filter::{ColType, Source, compared, resolve, sources};
 use self::sql::{Builder, Node};
 use crate::db::{Arg, Backend};
-use crate::resources::{ResourceRow, hydrate};
+use crate::resources::{ResourceRow, hydrate, kind_is};
 use crate::{ListQuery, Page, ResourceKind, Store, StoreError};
 
 /// The SQL type of a sort key, and so how a cursor carries it.
@@ -304,14 +304,8 @@ impl Store {
         query: &ListQuery,
     ) -> Result<Page, StoreError> {
         let backend = self.backend();
-        let mut b = Builder::new(backend, vec![app.into(), kind.as_str().into()]);
-        // The kind is also written as a literal (from the enum, never from a request) so
-        // that Postgres can use the partial unique indexes on userName and displayName:
-        // with only a bound parameter its generic plans cannot prove their condition.
-        let mut where_ = format!(
-            "r.app = $1 AND r.kind = $2 AND r.kind = '{}'",
-            kind.as_str()
-        );
+        let mut b = Builder::new(backend, vec![app.into()]);
+        let mut where_ = format!("r.app = $1 AND {}", kind_is("r", kind));
         if let Some(f) = &query.filter {
             where_.push_str(" AND ");
             where_.push_str(&filter::condition(&mut b, kind, f)?);
