@@ -13,7 +13,7 @@ use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Arguments, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Arguments, Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use crate::error::StoreError;
 
@@ -285,6 +285,9 @@ async fn postgres_fetch_optional<T: Record>(
         .await
 }
 
+/// How long a pooled Postgres connection may have been idle before it is tested.
+const PG_TEST_AFTER_IDLE: Duration = Duration::from_secs(10);
+
 /// The connection pools.
 #[derive(Debug, Clone)]
 pub(crate) enum Db {
@@ -331,21 +334,37 @@ impl Db {
             let options = options
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
+            // A connection to a local file cannot have been dropped by a peer, so the pools
+            // skip sqlx's test before each acquire: a ping, one more hand-off to the
+            // connection's worker thread on every request.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await?;
             return Ok(Db::Sqlite { write, read });
         }
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
+            // A connection is tested (one round trip) only when it has been idle a while,
+            // when the server may have closed it, not before every request.
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PG_TEST_AFTER_IDLE {
+                            conn.ping().await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(options)
                 .await?;
             return Ok(Db::Postgres(pool));

@@ -1,7 +1,5 @@
 //! SCIM resources: create, read, replace, delete, with their audit and queue entries.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -12,13 +10,45 @@ use crate::{
     StoreError, SyncStatus,
 };
 
-/// The columns a [`ResourceRow`] reads, from `resources r`.
-pub(crate) fn resource_columns(backend: Backend) -> String {
+/// The columns a [`ResourceRow`] reads, from `resources r` of one kind.
+pub(crate) fn resource_columns(backend: Backend, kind: ResourceKind) -> String {
     format!(
         "r.id, r.kind, r.version, r.created_us, r.modified_us, {} AS data, \
-         r.sync_state, r.vendor_id, r.last_synced_us, r.last_error",
-        backend.json_text("r.data")
+         r.sync_state, r.vendor_id, r.last_synced_us, r.last_error, {} AS related",
+        backend.json_text("r.data"),
+        related(backend, kind, "r.app", "r.id")
     )
+}
+
+/// The memberships of the resource `id` of `app` as a JSON array text, so that a resource
+/// is read in one statement (each statement is a hand-off to SQLite's worker thread, or a
+/// round trip to Postgres): a User's groups `{value, display}` in the order the groups
+/// were created, a Group's members `{value, display, type}` in the order they were given.
+/// Postgres gives NULL for none.
+pub(crate) fn related(backend: Backend, kind: ResourceKind, app: &str, id: &str) -> String {
+    let (object, from, order) = match kind {
+        ResourceKind::User => (
+            "'value', ms.group_id, 'display', g.display_name",
+            format!(
+                "memberships ms JOIN resources g ON g.id = ms.group_id \
+                 WHERE ms.app = {app} AND ms.member_id = {id} AND g.kind = 'Group'"
+            ),
+            "g.seq",
+        ),
+        ResourceKind::Group => (
+            "'value', ms.member_id, 'display', ms.display, 'type', ms.type",
+            format!("memberships ms WHERE ms.app = {app} AND ms.group_id = {id}"),
+            "ms.position",
+        ),
+    };
+    match backend {
+        Backend::Sqlite => {
+            format!("(SELECT json_group_array(json_object({object}) ORDER BY {order}) FROM {from})")
+        }
+        Backend::Postgres => format!(
+            "(SELECT CAST(json_agg(json_build_object({object}) ORDER BY {order}) AS TEXT) FROM {from})"
+        ),
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -33,6 +63,8 @@ pub(crate) struct ResourceRow {
     vendor_id: Option<String>,
     last_synced_us: Option<i64>,
     last_error: Option<String>,
+    /// See [`related`].
+    related: Option<String>,
 }
 
 impl ResourceRow {
@@ -61,96 +93,78 @@ impl ResourceRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    owner: String,
+/// One element of [`related`]'s array.
+#[derive(serde::Deserialize)]
+struct Related {
     value: String,
     display: Option<String>,
+    #[serde(rename = "type", default)]
     kind: Option<String>,
 }
 
-/// Turns rows of one app into resources, reading their memberships.
-pub(crate) async fn hydrate(
-    tx: &mut Tx,
-    app: &str,
-    rows: Vec<ResourceRow>,
-) -> Result<Vec<Resource>, StoreError> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders = |from: usize| {
-        (0..rows.len())
-            .map(|i| format!("${}", i + from))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let ids = || rows.iter().map(|r| r.id.clone());
-    // A User's groups, in the order the groups were created; a Group's members in the order
-    // they were given.
-    let groups_sql = format!(
-        "SELECT ms.member_id AS owner, ms.group_id AS value, g.display_name AS display, \
-         CAST(NULL AS TEXT) AS kind \
-         FROM memberships ms JOIN resources g ON g.id = ms.group_id \
-         WHERE ms.app = $1 AND g.kind = 'Group' AND ms.member_id IN ({}) ORDER BY g.seq",
-        placeholders(2)
-    );
-    let members_sql = format!(
-        "SELECT group_id AS owner, member_id AS value, display, type AS kind \
-         FROM memberships WHERE app = $1 AND group_id IN ({}) ORDER BY position",
-        placeholders(2)
-    );
-    let mut groups: HashMap<String, Vec<GroupRef>> = HashMap::new();
-    let mut members: HashMap<String, Vec<Value>> = HashMap::new();
-    let has = |k: &str| rows.iter().any(|r| r.kind == k);
-    if has("User") {
-        let mut stmt = Stmt::new(groups_sql).bind(app);
-        stmt.args.extend(ids().map(Into::into));
-        for m in tx.fetch_all::<MemberRow>(&stmt).await? {
-            groups.entry(m.owner).or_default().push(GroupRef {
-                value: m.value,
-                display: m.display,
-            });
+impl ResourceRow {
+    /// The resource of `app` this row holds.
+    pub(crate) fn into_resource(self, app: &str) -> Result<Resource, StoreError> {
+        let kind = ResourceKind::parse(&self.kind)?;
+        let corrupt = |what: &str, e: serde_json::Error| {
+            StoreError::Corrupt(format!("{what} of resource {}: {e}", self.id))
+        };
+        let mut data: Map<String, Value> =
+            serde_json::from_str(&self.data).map_err(|e| corrupt("data", e))?;
+        let related: Vec<Related> = match &self.related {
+            Some(json) => serde_json::from_str(json).map_err(|e| corrupt("memberships", e))?,
+            None => Vec::new(),
+        };
+        let mut groups = Vec::new();
+        match kind {
+            ResourceKind::User => {
+                groups = related
+                    .into_iter()
+                    .map(|g| GroupRef {
+                        value: g.value,
+                        display: g.display,
+                    })
+                    .collect();
+            }
+            ResourceKind::Group if !related.is_empty() => {
+                let members = related
+                    .into_iter()
+                    .map(|m| {
+                        let mut member = Map::new();
+                        member.insert("value".into(), Value::String(m.value));
+                        if let Some(display) = m.display {
+                            member.insert("display".into(), Value::String(display));
+                        }
+                        if let Some(kind) = m.kind {
+                            member.insert("type".into(), Value::String(kind));
+                        }
+                        Value::Object(member)
+                    })
+                    .collect();
+                data.insert("members".into(), Value::Array(members));
+            }
+            ResourceKind::Group => {}
         }
-    }
-    if has("Group") {
-        let mut stmt = Stmt::new(members_sql).bind(app);
-        stmt.args.extend(ids().map(Into::into));
-        for m in tx.fetch_all::<MemberRow>(&stmt).await? {
-            let mut member = Map::new();
-            member.insert("value".into(), Value::String(m.value));
-            if let Some(display) = m.display {
-                member.insert("display".into(), Value::String(display));
-            }
-            if let Some(kind) = m.kind {
-                member.insert("type".into(), Value::String(kind));
-            }
-            members
-                .entry(m.owner)
-                .or_default()
-                .push(Value::Object(member));
-        }
-    }
-    rows.into_iter()
-        .map(|row| {
-            let kind = ResourceKind::parse(&row.kind)?;
-            let mut data: Map<String, Value> = serde_json::from_str(&row.data)
-                .map_err(|e| StoreError::Corrupt(format!("data of resource {}: {e}", row.id)))?;
-            if let Some(m) = members.remove(&row.id) {
-                data.insert("members".into(), Value::Array(m));
-            }
-            Ok(Resource {
-                app: app.to_owned(),
-                kind,
-                sync: row.sync()?,
-                groups: groups.remove(&row.id).unwrap_or_default(),
-                version: row.version,
-                created: from_micros(row.created_us)?,
-                last_modified: from_micros(row.modified_us)?,
-                data,
-                id: row.id,
-            })
+        Ok(Resource {
+            app: app.to_owned(),
+            kind,
+            sync: self.sync()?,
+            groups,
+            version: self.version,
+            created: from_micros(self.created_us)?,
+            last_modified: from_micros(self.modified_us)?,
+            data,
+            id: self.id,
         })
-        .collect()
+    }
+}
+
+/// `{table}.kind` is `kind`, written as a literal (from the enum, never from a request),
+/// never as a bound parameter: SQLite compares a parameter with the condition of the
+/// partial indexes on userName and displayName, and must then prepare the statement again
+/// for every new binding; Postgres' generic plans cannot use those indexes for a parameter.
+pub(crate) fn kind_is(table: &str, kind: ResourceKind) -> String {
+    format!("{table}.kind = '{}'", kind.as_str())
 }
 
 async fn load(
@@ -160,13 +174,14 @@ async fn load(
     id: &str,
 ) -> Result<Option<Resource>, StoreError> {
     let sql = format!(
-        "SELECT {} FROM resources r WHERE r.app = $1 AND r.kind = $2 AND r.id = $3",
-        resource_columns(tx.backend())
+        "SELECT {} FROM resources r WHERE r.app = $1 AND {} AND r.id = $2",
+        resource_columns(tx.backend(), kind),
+        kind_is("r", kind)
     );
     let row: Option<ResourceRow> = tx
-        .fetch_optional(&Stmt::new(sql).bind(app).bind(kind.as_str()).bind(id))
+        .fetch_optional(&Stmt::new(sql).bind(app).bind(id))
         .await?;
-    Ok(hydrate(tx, app, row.into_iter().collect()).await?.pop())
+    row.map(|row| row.into_resource(app)).transpose()
 }
 
 async fn app_kind(tx: &mut Tx, app: &str) -> Result<AppKind, StoreError> {
@@ -194,10 +209,10 @@ async fn lock(
     let row: Option<(i64, i64)> = tx
         .fetch_optional(
             &Stmt::new(format!(
-                "SELECT seq, version FROM resources WHERE app = $1 AND kind = $2 AND id = $3{for_update}"
+                "SELECT seq, version FROM resources r WHERE r.app = $1 AND {} AND r.id = $2{for_update}",
+                kind_is("r", kind)
             ))
             .bind(app)
-            .bind(kind.as_str())
             .bind(id),
         )
         .await?;

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use self::filter::{ColType, Source, compared, resolve, sources};
 use self::sql::{Builder, Node};
 use crate::db::{Arg, Backend};
-use crate::resources::{ResourceRow, hydrate};
+use crate::resources::{ResourceRow, kind_is, related};
 use crate::{ListQuery, Page, ResourceKind, Store, StoreError};
 
 /// The SQL type of a sort key, and so how a cursor carries it.
@@ -304,14 +304,8 @@ impl Store {
         query: &ListQuery,
     ) -> Result<Page, StoreError> {
         let backend = self.backend();
-        let mut b = Builder::new(backend, vec![app.into(), kind.as_str().into()]);
-        // The kind is also written as a literal (from the enum, never from a request) so
-        // that Postgres can use the partial unique indexes on userName and displayName:
-        // with only a bound parameter its generic plans cannot prove their condition.
-        let mut where_ = format!(
-            "r.app = $1 AND r.kind = $2 AND r.kind = '{}'",
-            kind.as_str()
-        );
+        let mut b = Builder::new(backend, vec![app.into()]);
+        let mut where_ = format!("r.app = $1 AND {}", kind_is("r", kind));
         if let Some(f) = &query.filter {
             where_.push_str(" AND ");
             where_.push_str(&filter::condition(&mut b, kind, f)?);
@@ -336,12 +330,14 @@ impl Store {
         } else {
             ""
         };
-        let k = format!("s.sort_key{collate}");
-        let order = match (&key, descending) {
-            (None, _) => "s.seq".to_owned(),
-            (Some(_), false) => format!("(s.sort_key IS NULL), {k}, s.seq"),
-            (Some(_), true) => format!("(s.sort_key IS NULL) DESC, {k} DESC, s.seq"),
+        let order = |t: &str| match (&key, descending) {
+            (None, _) => format!("{t}.seq"),
+            (Some(_), false) => format!("({t}.sort_key IS NULL), {t}.sort_key{collate}, {t}.seq"),
+            (Some(_), true) => {
+                format!("({t}.sort_key IS NULL) DESC, {t}.sort_key{collate} DESC, {t}.seq")
+            }
         };
+        let k = format!("s.sort_key{collate}");
         let cursor = match &query.cursor {
             None => None,
             Some(text) if text.is_empty() => None,
@@ -387,9 +383,17 @@ impl Store {
              FROM resources r WHERE {where_}",
             backend.json_text("r.data")
         );
+        let page = format!(
+            "SELECT {}, s.sort_key FROM ({inner}) s WHERE {after} ORDER BY {} LIMIT {limit} OFFSET {offset}",
+            page_columns(backend, key_type),
+            order("s")
+        );
+        // The memberships are read for the page's rows only: outside the query that
+        // orders and limits, which would otherwise compute them for every match.
         let page = b.finish(&format!(
-            "SELECT {} FROM ({inner}) s WHERE {after} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            page_columns(backend, key_type)
+            "SELECT p.*, {} AS related FROM ({page}) p ORDER BY {}",
+            related(backend, kind, "$1", "p.id"),
+            order("p")
         ));
 
         let mut tx = self.db.read().await?;
@@ -419,9 +423,11 @@ impl Store {
                 .encode()
             });
         }
-        let resources =
-            hydrate(&mut tx, app, rows.into_iter().map(|r| r.resource).collect()).await?;
         tx.commit().await?;
+        let resources = rows
+            .into_iter()
+            .map(|r| r.resource.into_resource(app))
+            .collect::<Result<_, _>>()?;
         Ok(Page {
             total: u64::try_from(total).unwrap_or_default(),
             resources,
