@@ -526,7 +526,7 @@ impl Connector for ZoomInfo {
     /// (a demotion to Viewer and the cap going to 0 land together).
     async fn set_access(&self, id: &AccountId, access: &Access) -> Result<(), ConnectorError> {
         let uid = user_id(id)?;
-        let desired = self.desired(access, uid)?;
+        let desired = self.desired(access, &format!("user {id}"))?;
         if access.seat.is_some() {
             self.seats_for(access).await?;
         }

@@ -24,7 +24,8 @@
 //! - A deactivated user keeps their credit cap (it still counts against the pool) and
 //!   their lists, saved searches and integrations; their integrations show `broken`.
 //!   Transfers move lists and saved searches only: an integration is the person's OAuth
-//!   grant. Lowering a cap is allowed even when the pool is over-allocated.
+//!   grant. `PATCH` works on deactivated users (that is how a leaver's cap is returned),
+//!   and lowering a cap is allowed even when the pool is over-allocated.
 //! - The rate limits count every call, `/authenticate` included.
 
 mod admin;
