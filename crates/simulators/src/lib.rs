@@ -9,6 +9,7 @@ pub mod faults;
 pub mod gong;
 pub mod rate;
 pub(crate) mod scim_patch;
+pub mod zoominfo;
 
 pub use calls::CallRecord;
 pub use faults::{Faults, FaultsError, Trigger};

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! scimbridge-sim gong --listen 127.0.0.1:9100
+//! scimbridge-sim zoominfo --listen 127.0.0.1:9200 --seats 10
 //! ```
 
 use std::net::SocketAddr;
@@ -40,12 +41,14 @@ enum Vendor {
         #[arg(long, default_value_t = 10_000)]
         per_day: u32,
     },
+    /// A simulated ZoomInfo contract (JWT admin API: users, seats, credits, teams, assets).
+    Zoominfo(simulators::zoominfo::cli::ZoomInfoArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Cli {
-        vendor:
+    let (listen, domains, recording_seats, non_recording_seats, per_second, per_day) =
+        match Cli::parse().vendor {
             Vendor::Gong {
                 listen,
                 domains,
@@ -53,8 +56,16 @@ async fn main() -> ExitCode {
                 non_recording_seats,
                 per_second,
                 per_day,
-            },
-    } = Cli::parse();
+            } => (
+                listen,
+                domains,
+                recording_seats,
+                non_recording_seats,
+                per_second,
+                per_day,
+            ),
+            Vendor::Zoominfo(args) => return args.run().await,
+        };
     let config = GongConfig::default()
         .listen(listen)
         .domains(domains)

@@ -1,0 +1,144 @@
+//! `/_sim`: the test harness's endpoints, for the standalone binary (in-process tests use
+//! the handle). Unauthenticated, never faulted, never rate limited, not in the call log.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::config::SeedUser;
+use super::http::{Data, bad_request, method_not_allowed, parse_body, rule_error};
+use super::model::AssetKind;
+use crate::faults::Faults;
+
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    let resource = |path: &str| web::resource(path).default_service(web::to(method_not_allowed));
+    cfg.service(
+        resource("/_sim/faults")
+            .route(web::get().to(get_faults))
+            .route(web::put().to(set_faults))
+            .route(web::delete().to(clear_faults)),
+    )
+    .service(
+        resource("/_sim/users")
+            .route(web::get().to(users))
+            .route(web::post().to(add_user)),
+    )
+    .service(resource("/_sim/users/{id}/last-activity").route(web::put().to(set_last_activity)))
+    .service(resource("/_sim/users/{id}/assets").route(web::post().to(add_asset)))
+    .service(resource("/_sim/tokens/expire").route(web::post().to(expire_tokens)))
+    .service(
+        resource("/_sim/calls")
+            .route(web::get().to(calls))
+            .route(web::delete().to(clear_calls)),
+    );
+}
+
+async fn get_faults(shared: Data) -> HttpResponse {
+    HttpResponse::Ok().json(shared.fault_state().faults())
+}
+
+async fn set_faults(shared: Data, body: web::Bytes) -> HttpResponse {
+    let faults: Faults = match parse_body(&body) {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    match shared.set_faults(faults.clone()) {
+        Ok(()) => HttpResponse::Ok().json(faults),
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+async fn clear_faults(shared: Data) -> HttpResponse {
+    shared
+        .set_faults(Faults::default())
+        .expect("no faults are valid faults");
+    HttpResponse::NoContent().finish()
+}
+
+async fn users(shared: Data) -> HttpResponse {
+    let tenant = shared.tenant();
+    let users: Vec<_> = tenant.users.values().map(|u| tenant.sim_user(u)).collect();
+    HttpResponse::Ok().json(json!({
+        "users": users,
+        "seats": tenant.seats(),
+        "credits": tenant.credits(),
+    }))
+}
+
+async fn add_user(shared: Data, body: web::Bytes) -> HttpResponse {
+    let seed: SeedUser = match parse_body(&body) {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let mut tenant = shared.tenant();
+    match tenant.add_seed_user(&seed, Utc::now()) {
+        Ok(id) => HttpResponse::Created().json(tenant.sim_user(&tenant.users[&id])),
+        Err(e) => rule_error(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LastActivity {
+    at: DateTime<Utc>,
+}
+
+async fn set_last_activity(shared: Data, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    let request: LastActivity = match parse_body(&body) {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    let done = shared.tenant().set_last_activity(&id, request.at);
+    match done {
+        Ok(()) => HttpResponse::NoContent().finish(),
+        Err(e) => rule_error(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAsset {
+    #[serde(rename = "type")]
+    kind: AssetKind,
+    name: String,
+    provider: Option<String>,
+}
+
+async fn add_asset(shared: Data, id: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    let request: NewAsset = match parse_body(&body) {
+        Ok(r) => r,
+        Err(response) => return response,
+    };
+    let added = shared.tenant().add_asset(
+        &id,
+        request.kind,
+        &request.name,
+        request.provider.as_deref(),
+    );
+    match added {
+        Ok(asset) => HttpResponse::Created().json(json!({"id": asset})),
+        Err(e) => rule_error(&e),
+    }
+}
+
+async fn expire_tokens(shared: Data) -> HttpResponse {
+    shared.expire_tokens();
+    HttpResponse::NoContent().finish()
+}
+
+async fn calls(shared: Data) -> HttpResponse {
+    let log = shared.calls();
+    HttpResponse::Ok().json(json!({
+        "total": log.total(),
+        "maxPerSecond": log.max_in_window(Duration::from_secs(1)),
+        "byRoute": log.by_route(),
+        "calls": log.records(),
+    }))
+}
+
+async fn clear_calls(shared: Data) -> HttpResponse {
+    shared.calls().clear();
+    HttpResponse::NoContent().finish()
+}
