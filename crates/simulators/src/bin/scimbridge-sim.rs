@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! scimbridge-sim gong --listen 127.0.0.1:9100
+//! scimbridge-sim chorus --listen 127.0.0.1:9300
 //! ```
 
 use std::net::SocketAddr;
@@ -40,12 +41,15 @@ enum Vendor {
         #[arg(long, default_value_t = 10_000)]
         per_day: u32,
     },
+    /// A simulated Chorus.ai tenant (the admin console's JSON surface).
+    Chorus(simulators::chorus::cli::ChorusArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Cli {
-        vendor:
+    let (listen, domains, recording_seats, non_recording_seats, per_second, per_day) =
+        match Cli::parse().vendor {
+            Vendor::Chorus(args) => return simulators::chorus::cli::run(args).await,
             Vendor::Gong {
                 listen,
                 domains,
@@ -53,8 +57,15 @@ async fn main() -> ExitCode {
                 non_recording_seats,
                 per_second,
                 per_day,
-            },
-    } = Cli::parse();
+            } => (
+                listen,
+                domains,
+                recording_seats,
+                non_recording_seats,
+                per_second,
+                per_day,
+            ),
+        };
     let config = GongConfig::default()
         .listen(listen)
         .domains(domains)
