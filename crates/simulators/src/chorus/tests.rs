@@ -466,3 +466,81 @@ async fn rate_limits_and_injected_faults_answer_like_chorus() {
         "state and sessions kept"
     );
 }
+
+#[tokio::test]
+async fn the_control_api_drives_the_tenant_for_the_standalone_binary() {
+    let c = start(unlimited()).await;
+    let control =
+        |method: Method, path: &str| c.http.request(method, c.url(&format!("/_sim{path}")));
+    let (status, body) = send(control(Method::POST, "/users").json(&json!({
+        "email": "late@example.com", "firstName": "La", "lastName": "Te", "role": "Manager",
+        "team": "Sales", "managerEmail": null, "status": "invited", "password": null,
+        "lastActivity": null, "recordings": 3,
+    })))
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        send(control(Method::POST, &format!("/users/{id}/accept")))
+            .await
+            .0,
+        204
+    );
+    let (status, _) = send(
+        control(Method::PUT, &format!("/users/{id}/last-activity"))
+            .json(&json!({"at": "2026-02-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, body) = send(control(Method::GET, "/users")).await;
+    let late = body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "late@example.com")
+        .unwrap();
+    assert_eq!(
+        (late["status"].as_str(), late["team"].as_str()),
+        (Some("active"), Some("Sales"))
+    );
+    assert_eq!(late["lastActivity"], "2026-02-01T00:00:00Z");
+    assert_eq!(body["seats"], json!({"purchased": 10, "used": 2}));
+
+    let s = c.login().await;
+    assert_eq!(send(control(Method::DELETE, "/sessions")).await.0, 204);
+    assert_eq!(
+        send(c.api(&s, Method::GET, "/api/settings/seats")).await.0,
+        401
+    );
+    let s = c.login().await;
+    let (status, _) = send(
+        control(Method::PUT, "/faults")
+            .json(&json!({"rateLimited": {"kind": "next", "n": 1}, "retryAfterSecs": 7})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let response = c
+        .api(&s, Method::GET, "/api/settings/seats")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            response.status().as_u16(),
+            response.headers()["retry-after"].to_str().unwrap()
+        ),
+        (429, "7")
+    );
+    assert_eq!(send(control(Method::DELETE, "/faults")).await.0, 204);
+    let (_, calls) = send(control(Method::GET, "/calls")).await;
+    assert_eq!(calls["byRoute"]["GET /api/settings/seats"], 2, "{calls}");
+    let (status, _) = send(control(Method::POST, "/down").json(&json!({"seconds": 1}))).await;
+    assert_eq!(status, 202);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!c.sim.is_up().await);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        send(c.api(&s, Method::GET, "/api/settings/seats")).await.0,
+        200
+    );
+}
