@@ -5,6 +5,7 @@
 //! Gong is the first: see [`gong`].
 
 pub mod calls;
+pub mod chorus;
 pub mod faults;
 pub mod gong;
 pub mod rate;

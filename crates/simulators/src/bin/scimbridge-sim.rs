@@ -3,6 +3,7 @@
 //! ```text
 //! scimbridge-sim gong --listen 127.0.0.1:9100
 //! scimbridge-sim zoominfo --listen 127.0.0.1:9200 --seats 10
+//! scimbridge-sim chorus --listen 127.0.0.1:9300
 //! ```
 
 use std::net::SocketAddr;
@@ -43,12 +44,15 @@ enum Vendor {
     },
     /// A simulated ZoomInfo contract (JWT admin API: users, seats, credits, teams, assets).
     Zoominfo(simulators::zoominfo::cli::ZoomInfoArgs),
+    /// A simulated Chorus.ai tenant (the admin console's JSON surface).
+    Chorus(simulators::chorus::cli::ChorusArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let (listen, domains, recording_seats, non_recording_seats, per_second, per_day) =
         match Cli::parse().vendor {
+            Vendor::Chorus(args) => return simulators::chorus::cli::run(args).await,
             Vendor::Gong {
                 listen,
                 domains,

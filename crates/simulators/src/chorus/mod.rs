@@ -1,0 +1,492 @@
+//! A faithful Chorus.ai: the JSON surface behind the admin console's Settings → User
+//! Management (Chorus has no SCIM and no public user API), with Chorus's lifecycle rules,
+//! console sessions, rate limits and injected faults.
+//!
+//! Start one with [`ChorusSim::start`]; the returned [`ChorusHandle`] gives its URL, takes
+//! it down and back up on the same port with the same state, sets faults, ends sessions,
+//! and shows the tenant's users, teams, seats and the calls received.
+//!
+//! Everything about the wire is *inferred* (vendors.md: the endpoints a browser-automation
+//! adapter drives), and so configurable where it matters:
+//! - `POST /login {email, password}` answers `200 {csrfToken, user}` with the session in
+//!   `Set-Cookie: chorus_session=…; Path=/; HttpOnly` and the CSRF token also in the
+//!   `X-CSRF-Token` response header; wrong credentials are 401 `invalid_credentials`.
+//! - Every `/api/…` call needs the cookie (none or unknown: 401 `not_signed_in`; timed out
+//!   after [`ChorusConfig::session_ttl`]: 401 `session_expired`) and the session's token in
+//!   `X-CSRF-Token` on every method, reads included (missing or wrong: 403
+//!   `csrf_token_invalid`); the signed-in user must be an active Admin (403 `forbidden`).
+//! - Errors are `{error: code, message}`; rule refusals are 400 / 404 / 409 with the codes
+//!   of [`RuleError::code`], such as 409 `seat_limit_reached` and 409 `last_admin`.
+//! - `GET /api/settings/users?offset=&limit=&search=` pages by offset (limit 1–100,
+//!   default 50) as `{users, total, offset, limit}`; `GET /api/settings/users/{id}`,
+//!   `GET /api/settings/users/{id}/visibility` and `GET /api/settings/seats` are added
+//!   reads the console's pages would need.
+//! - `PUT /api/settings/users/{id}` changes only the fields sent; `null` clears `teamId`
+//!   or `managerId`.
+//! - Invited users hold a seat; seats are the base package's 3 plus
+//!   [`ChorusConfig::extra_seats`]. Deactivation frees the seat, keeps recordings, team and
+//!   manager; activation takes a seat again (refused at capacity). No delete exists.
+//! - Visibility follows the team hierarchy as [`ChorusHandle::visible_to`] describes.
+//! - The rate limits (default 5/s, 10,000/day) count every call with a valid session and
+//!   every sign-in; over them: 429 with `Retry-After`.
+
+mod api;
+pub mod cli;
+pub mod config;
+mod control;
+mod http;
+pub mod model;
+mod session;
+pub mod tenant;
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
+
+pub use config::{BASE_SEATS, ChorusConfig, SeedTeam, SeedUser};
+pub use model::{Role, SeatCount, SimTeam, SimUser, Status, TeamId, UserId};
+pub use session::{CSRF_HEADER, SESSION_COOKIE};
+pub use tenant::RuleError;
+
+use crate::calls::{CallLog, CallRecord};
+use crate::faults::{FaultState, Faults, FaultsError};
+use crate::rate::RateLimiter;
+use session::Sessions;
+use tenant::Tenant;
+
+/// Why the simulator could not start or restart.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("cannot listen on {addr}: {source}; pick a free address or port 0")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the seed breaks a Chorus rule: {0}")]
+    Seed(#[from] RuleError),
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking handler must not take the simulator down with it.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What every handler of one simulated tenant reaches.
+pub(crate) struct Shared {
+    config: ChorusConfig,
+    tenant: Mutex<Tenant>,
+    sessions: Mutex<Sessions>,
+    faults: Mutex<FaultState>,
+    calls: Mutex<CallLog>,
+    limiter: Mutex<RateLimiter>,
+    /// Bumped to release hung requests.
+    release: watch::Sender<u64>,
+    /// Asks the lifecycle task to take the server down for a while (`/_sim/down`).
+    downtime: mpsc::Sender<Duration>,
+    base_url: String,
+}
+
+impl Shared {
+    fn tenant(&self) -> MutexGuard<'_, Tenant> {
+        lock(&self.tenant)
+    }
+
+    fn sessions(&self) -> MutexGuard<'_, Sessions> {
+        lock(&self.sessions)
+    }
+
+    fn fault_state(&self) -> MutexGuard<'_, FaultState> {
+        lock(&self.faults)
+    }
+
+    fn calls(&self) -> MutexGuard<'_, CallLog> {
+        lock(&self.calls)
+    }
+
+    fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
+        lock(&self.limiter)
+    }
+
+    fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
+        faults.validate()?;
+        *self.fault_state() = FaultState::new(faults);
+        self.release.send_modify(|g| *g += 1);
+        Ok(())
+    }
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    api::routes(cfg);
+    control::routes(cfg);
+}
+
+/// Starts and stops the HTTP server of one tenant; the state outlives it.
+struct Lifecycle {
+    addr: SocketAddr,
+    shared: web::Data<Shared>,
+    server: tokio::sync::Mutex<Option<ServerHandle>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Drop for Lifecycle {
+    fn drop(&mut self) {
+        // The stop command is queued at once; the server acts on it while its runtime runs.
+        if let Some(server) = self.server.get_mut().take() {
+            drop(server.stop(false));
+        }
+    }
+}
+
+/// Lives as long as one client connection, so that `stop` can wait until every
+/// kept-alive connection is really closed.
+struct ConnectionGuard(Arc<AtomicUsize>);
+
+impl ConnectionGuard {
+    fn new(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        ConnectionGuard(count.clone())
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Lifecycle {
+    fn serve(&self, listener: TcpListener) -> Result<ServerHandle, SimError> {
+        let shared = self.shared.clone();
+        let connections = self.connections.clone();
+        let bind_error = |source| SimError::Bind {
+            addr: self.addr,
+            source,
+        };
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .app_data(web::QueryConfig::default().error_handler(http::query_error))
+                .wrap(from_fn(http::guard))
+                .configure(routes)
+                .default_service(web::to(http::not_found))
+        })
+        .on_connect(move |_, extensions| {
+            extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
+        })
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .listen(listener)
+        .map_err(bind_error)?
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Ok(handle)
+    }
+
+    async fn stop(&self) {
+        let mut slot = self.server.lock().await;
+        if let Some(server) = slot.take() {
+            server.stop(false).await;
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while self.connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            self.shared.release.send_modify(|g| *g += 1);
+        }
+    }
+
+    async fn start(&self) -> Result<(), SimError> {
+        let mut slot = self.server.lock().await;
+        if slot.is_some() {
+            return Ok(());
+        }
+        // The old listener closes as its accept thread ends; give the port a moment.
+        let mut attempts = 0;
+        let listener = loop {
+            match TcpListener::bind(self.addr) {
+                Ok(listener) => break listener,
+                Err(e) if attempts < 50 && e.kind() == std::io::ErrorKind::AddrInUse => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(source) => {
+                    return Err(SimError::Bind {
+                        addr: self.addr,
+                        source,
+                    });
+                }
+            }
+        };
+        *slot = Some(self.serve(listener)?);
+        Ok(())
+    }
+
+    async fn down_for(&self, downtime: Duration) -> Result<(), SimError> {
+        self.stop().await;
+        tokio::time::sleep(downtime).await;
+        self.start().await
+    }
+}
+
+/// Entry point: `ChorusSim::start(ChorusConfig::default()).await?`.
+pub struct ChorusSim;
+
+impl ChorusSim {
+    /// Seeds the tenant and starts serving it on `config.listen`. Must be called inside a
+    /// Tokio runtime, which also runs the `/_sim/down` restarts.
+    pub async fn start(config: ChorusConfig) -> Result<ChorusHandle, SimError> {
+        let tenant = Tenant::seeded(&config, Utc::now())?;
+        let listener = TcpListener::bind(config.listen).map_err(|source| SimError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let (downtime, mut downtime_requests) = mpsc::channel(4);
+        let shared = web::Data::new(Shared {
+            tenant: Mutex::new(tenant),
+            sessions: Mutex::new(Sessions::default()),
+            faults: Mutex::new(FaultState::new(Faults::default())),
+            calls: Mutex::new(CallLog::new(Instant::now(), config.call_log_capacity)),
+            limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
+            release: watch::channel(0).0,
+            downtime,
+            base_url: format!("http://{addr}"),
+            config,
+        });
+        let lifecycle = Arc::new(Lifecycle {
+            addr,
+            shared: shared.clone(),
+            server: tokio::sync::Mutex::new(None),
+            connections: Arc::new(AtomicUsize::new(0)),
+        });
+        *lifecycle.server.lock().await = Some(lifecycle.serve(listener)?);
+        let background = Arc::downgrade(&lifecycle);
+        tokio::spawn(async move {
+            while let Some(downtime) = downtime_requests.recv().await {
+                let Some(lifecycle) = background.upgrade() else {
+                    break;
+                };
+                if let Err(e) = lifecycle.down_for(downtime).await {
+                    eprintln!("chorus simulator: could not come back up: {e}");
+                }
+            }
+        });
+        Ok(ChorusHandle { shared, lifecycle })
+    }
+}
+
+/// A running simulated Chorus tenant; dropping the handle stops it.
+pub struct ChorusHandle {
+    shared: web::Data<Shared>,
+    lifecycle: Arc<Lifecycle>,
+}
+
+impl ChorusHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.lifecycle.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the base of `/login` and `/api/settings`.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    pub fn config(&self) -> &ChorusConfig {
+        &self.shared.config
+    }
+
+    /// Stops listening (connections are refused); the state is kept for [`Self::restart`].
+    pub async fn stop(&self) {
+        self.lifecycle.stop().await;
+    }
+
+    /// Listens again on the same port, with the same state (sessions included).
+    pub async fn restart(&self) -> Result<(), SimError> {
+        self.lifecycle.start().await
+    }
+
+    pub async fn is_up(&self) -> bool {
+        self.lifecycle.server.lock().await.is_some()
+    }
+
+    /// Goes down now and comes back after `downtime`, in the background.
+    pub fn down_for(&self, downtime: Duration) {
+        let lifecycle = self.lifecycle.clone();
+        tokio::spawn(async move {
+            if let Err(e) = lifecycle.down_for(downtime).await {
+                eprintln!("chorus simulator: could not come back up: {e}");
+            }
+        });
+    }
+
+    /// Stops the server for good.
+    pub async fn shutdown(self) {
+        self.lifecycle.stop().await;
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.shared.fault_state().faults().clone()
+    }
+
+    /// Replaces the injected faults (their counters restart) and releases hung requests.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
+        self.shared.set_faults(faults)
+    }
+
+    pub fn clear_faults(&self) {
+        self.shared
+            .set_faults(Faults::default())
+            .expect("no faults are valid faults");
+    }
+
+    /// Ends every console session now, as when they time out: the next API calls get 401.
+    pub fn expire_sessions(&self) {
+        self.shared.sessions().expire_all(Instant::now());
+    }
+
+    /// Gives every live session a new CSRF token: calls with the old one get 403.
+    pub fn rotate_csrf_tokens(&self) {
+        self.shared.sessions().rotate_csrf();
+    }
+
+    /// Sessions still valid.
+    pub fn live_sessions(&self) -> usize {
+        self.shared.sessions().count(Instant::now())
+    }
+
+    /// Changes a user's console password, as when an admin rotates it; sessions stay.
+    pub fn set_password(&self, email: &str, password: &str) -> Result<(), RuleError> {
+        self.shared.tenant().set_password(email, password)
+    }
+
+    pub fn users(&self) -> Vec<SimUser> {
+        let tenant = self.shared.tenant();
+        tenant.users.values().map(|u| tenant.sim_user(u)).collect()
+    }
+
+    /// The user with this e-mail (ignoring case).
+    pub fn user_by_email(&self, email: &str) -> Option<SimUser> {
+        let tenant = self.shared.tenant();
+        tenant.user_by_email(email).map(|u| tenant.sim_user(u))
+    }
+
+    /// How many users have this e-mail: more than one would be a duplicate.
+    pub fn count_by_email(&self, email: &str) -> usize {
+        self.shared.tenant().count_by_email(email)
+    }
+
+    /// Users per lower-cased e-mail, for proving that nothing was created twice.
+    pub fn users_per_email(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for user in self.shared.tenant().users.values() {
+            *counts.entry(user.email.to_ascii_lowercase()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    pub fn teams(&self) -> Vec<SimTeam> {
+        let tenant = self.shared.tenant();
+        tenant.teams.values().map(|t| tenant.sim_team(t)).collect()
+    }
+
+    pub fn seat_usage(&self) -> SeatCount {
+        self.shared.tenant().seat_count()
+    }
+
+    /// The e-mails of the users whose recordings the user `email` sees (*inferred* rule):
+    /// an Admin everyone's; a Manager their own and those of everyone in their team and
+    /// in the teams they manage, sub-teams included; a Viewer their own and their team's
+    /// (no sub-teams); a Rep their own; a deactivated user nobody's. `None` when no user
+    /// has that e-mail.
+    pub fn visible_to(&self, email: &str) -> Option<Vec<String>> {
+        let tenant = self.shared.tenant();
+        let user = tenant.user_by_email(email)?;
+        Some(
+            tenant
+                .visible_to(user)
+                .into_iter()
+                .filter_map(|id| tenant.users.get(&id).map(|u| u.email.clone()))
+                .collect(),
+        )
+    }
+
+    /// Adds a user as an admin would have set them up (status, team, password as given).
+    pub fn add_user(&self, seed: SeedUser) -> Result<SimUser, RuleError> {
+        let mut tenant = self.shared.tenant();
+        let id = tenant.add_seed_user(&seed, Utc::now())?;
+        Ok(tenant.sim_user(&tenant.users[&id]))
+    }
+
+    /// Adds a team with an optional parent and manager (by name and e-mail).
+    pub fn add_team(&self, team: SeedTeam) -> Result<SimTeam, RuleError> {
+        let mut tenant = self.shared.tenant();
+        let parent = team
+            .parent
+            .as_deref()
+            .map(|name| {
+                tenant
+                    .teams
+                    .values()
+                    .find(|t| t.name.eq_ignore_ascii_case(name))
+                    .map(|t| t.id.to_string())
+                    .ok_or_else(|| RuleError::UnknownTeam(name.to_owned()))
+            })
+            .transpose()?;
+        let manager = team
+            .manager_email
+            .as_deref()
+            .map(|email| {
+                tenant
+                    .user_by_email(email)
+                    .map(|u| u.id.to_string())
+                    .ok_or_else(|| RuleError::ManagerNotFound(email.to_owned()))
+            })
+            .transpose()?;
+        let id = tenant.add_team(&team.name, parent.as_deref(), manager.as_deref())?;
+        Ok(tenant.sim_team(&tenant.teams[&id]))
+    }
+
+    /// The invited user signs in for the first time and becomes active.
+    pub fn accept_invite(&self, id: UserId) -> Result<(), RuleError> {
+        self.shared.tenant().accept(&id.to_string())
+    }
+
+    /// Sets when the user was last active in Chorus, for unused-seat reports.
+    pub fn set_last_activity(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RuleError> {
+        self.shared.tenant().set_last_activity(&id.to_string(), at)
+    }
+
+    /// The vendor calls received (not the `/_sim` ones), oldest first.
+    pub fn calls(&self) -> Vec<CallRecord> {
+        self.shared.calls().records()
+    }
+
+    /// Calls received per `METHOD route`, such as `POST /api/settings/users/invite`.
+    pub fn calls_by_route(&self) -> BTreeMap<String, usize> {
+        self.shared.calls().by_route()
+    }
+
+    /// The most calls that arrived within any window of this length.
+    pub fn max_calls_in_window(&self, window: Duration) -> usize {
+        self.shared.calls().max_in_window(window)
+    }
+
+    pub fn clear_calls(&self) {
+        self.shared.calls().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests;
