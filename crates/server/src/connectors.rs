@@ -19,7 +19,7 @@ impl Registry {
 
     /// The vendor kinds this build can provision to.
     pub fn available() -> Vec<AppKind> {
-        vec![AppKind::Gong]
+        vec![AppKind::Gong, AppKind::ZoomInfo, AppKind::Chorus]
     }
 }
 
@@ -34,7 +34,25 @@ impl ConnectorFactory for Registry {
                     adapter_gong::Gong::new(config).map_err(|e| e.to_string())?,
                 ))
             }
-            other => Err(format!("this build of scimbridge has no {other} connector")),
+            AppKind::ZoomInfo => {
+                let config: adapter_zoominfo::ZoomInfoConfig = serde_json::from_value(settings)
+                    .map_err(|e| {
+                        format!("its 'connector' settings are not a ZoomInfo config: {e}")
+                    })?;
+                Ok(Arc::new(
+                    adapter_zoominfo::ZoomInfo::new(config).map_err(|e| e.to_string())?,
+                ))
+            }
+            AppKind::Chorus => {
+                let config: adapter_chorus::ChorusConfig = serde_json::from_value(settings)
+                    .map_err(|e| {
+                        format!("its 'connector' settings are not a Chorus config: {e}")
+                    })?;
+                Ok(Arc::new(
+                    adapter_chorus::Chorus::new(config).map_err(|e| e.to_string())?,
+                ))
+            }
+            AppKind::Directory => Err("a directory app has no vendor behind it".to_owned()),
         }
     }
 }

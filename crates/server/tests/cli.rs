@@ -238,7 +238,10 @@ fn admin_commands_manage_apps_and_tokens() {
     let (ok, _, err) = run(dir.path(), &["app", "add", "okta-prod"]);
     assert!(!ok && err.contains("already exists"), "{err}");
     let (ok, _, err) = run(dir.path(), &["app", "add", "chorus", "--kind", "chorus"]);
-    assert!(!ok && err.contains("no chorus connector"), "{err}");
+    assert!(
+        !ok && err.contains("not a Chorus config") && err.contains("--config"),
+        "a vendor app needs its connector settings: {err}"
+    );
     let (ok, _, err) = run(dir.path(), &["app", "add", "Bad Name"]);
     assert!(!ok, "an invalid app name is refused");
     assert!(err.contains("Bad Name"), "{err}");
