@@ -30,9 +30,9 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (SCIM endpoints, admin API, health, metrics) and its workers.
     Serve,
-    /// Try it out: the server plus an in-process Gong simulator, a `gong` app wired to it
-    /// and a `demo` directory app, with fresh tokens (SQLite under DATA_DIR/demo, recreated
-    /// at every start).
+    /// Try it out: the server plus in-process Gong, ZoomInfo and Chorus simulators, an app
+    /// wired to each and a `demo` directory app, with fresh tokens (SQLite under
+    /// DATA_DIR/demo, recreated at every start).
     Demo,
     /// Apply database migrations and exit.
     Migrate,
@@ -229,7 +229,9 @@ async fn serve_store(store: Store, config: Config) -> Result<(), String> {
 /// and `demo` (a plain directory) on a fresh SQLite database, tokens printed, then the
 /// server as `serve` runs it.
 async fn demo(mut config: Config) -> Result<(), String> {
+    use simulators::chorus::{ChorusConfig, ChorusSim};
     use simulators::gong::{GongConfig, GongSim};
+    use simulators::zoominfo::{ZoomInfoConfig, ZoomInfoSim};
     let dir = config.data_dir.join("demo");
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
@@ -239,6 +241,13 @@ async fn demo(mut config: Config) -> Result<(), String> {
     let gong = GongSim::start(GongConfig::default())
         .await
         .map_err(|e| format!("cannot start the Gong simulator: {e}"))?;
+    let zoominfo = ZoomInfoSim::start(ZoomInfoConfig::default())
+        .await
+        .map_err(|e| format!("cannot start the ZoomInfo simulator: {e}"))?;
+    let chorus = ChorusSim::start(ChorusConfig::default())
+        .await
+        .map_err(|e| format!("cannot start the Chorus simulator: {e}"))?;
+    let zoominfo_login = zoominfo.config().clone();
     let store = open_store(&config).await?;
     let creds = gong.credentials();
     let apps = [
@@ -264,6 +273,38 @@ async fn demo(mut config: Config) -> Result<(), String> {
                 "policies": {"approve_admin_grants": true}
             }),
         ),
+        (
+            "zoominfo",
+            AppKind::ZoomInfo,
+            serde_json::json!({
+                "connector": {
+                    "base_url": zoominfo.base_url(),
+                    "username": zoominfo_login.username,
+                    "password": zoominfo_login.password
+                },
+                "mapping": {
+                    "default": {"role": "User", "team": "Sales", "credit_limit": 500, "features": ["engage"]},
+                    "groups": [{"group": "ZoomInfo Viewers", "grant": {"role": "Viewer", "credit_limit": 0, "features": []}}]
+                },
+                "policies": {"approve_admin_grants": true, "content_owner": "admin@example.com"}
+            }),
+        ),
+        (
+            "chorus",
+            AppKind::Chorus,
+            serde_json::json!({
+                "connector": {
+                    "base_url": chorus.base_url(),
+                    "admin_email": "admin@example.com",
+                    "admin_password": "demo-password"
+                },
+                "mapping": {
+                    "default": {"role": "Rep", "team": "Sales East"},
+                    "groups": [{"group": "Chorus Managers", "grant": {"role": "Manager", "team": "Sales"}}]
+                },
+                "policies": {"approve_admin_grants": true}
+            }),
+        ),
     ];
     let mut lines = Vec::new();
     for (name, kind, app_config) in apps {
@@ -277,7 +318,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         lines.push(format!(
-            "  {name:<5} ({kind}): {}/apps/{name}/scim/v2\n         token: {}",
+            "  {name:<8} ({kind}): {}/apps/{name}/scim/v2\n            token: {}",
             config.public_url(),
             token.secret
         ));
@@ -290,7 +331,9 @@ async fn demo(mut config: Config) -> Result<(), String> {
         std::io::stdout(),
         "scimbridge demo (data in {dir}, recreated at every start)\n\n\
          Gong simulator: {gong_url} (company domain example.com; its one Technical \
-         Administrator is admin@example.com)\n\nSCIM apps (point an IdP's SCIM 2.0 \
+         Administrator is admin@example.com)\n\
+         ZoomInfo simulator: {zoominfo_url} (10 seats, a 10,000-credit pool)\n\
+         Chorus simulator: {chorus_url} (10 seats; teams Sales and Sales East)\n\nSCIM apps (point an IdP's SCIM 2.0 \
          provisioning at a base URL, with its token as the bearer token):\n{apps}\n\n\
          Admin API token (approvals, failed work, audit): {admin}\n\n\
          Try it: provision a Gong user, who arrives with a recording seat and the Sales Rep profile:\n  \
@@ -301,12 +344,16 @@ async fn demo(mut config: Config) -> Result<(), String> {
          curl -s {gong_url}/_sim/users    # what Gong now holds\n",
         dir = dir.display(),
         gong_url = gong.base_url(),
+        zoominfo_url = zoominfo.base_url(),
+        chorus_url = chorus.base_url(),
         apps = lines.join("\n"),
         admin = admin.secret,
         base = config.public_url(),
     );
     let served = serve_store(store, config).await;
     gong.shutdown().await;
+    zoominfo.shutdown().await;
+    chorus.shutdown().await;
     served
 }
 

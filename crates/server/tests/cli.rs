@@ -127,19 +127,22 @@ async fn the_demo_provisions_into_its_gong_simulator_with_no_configuration() {
     let _server = Server(child);
     let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
     let mut gong_url = None;
-    let mut gong_token = None;
+    let mut apps = std::collections::BTreeMap::new();
     let mut admin_token = None;
-    let mut last_app = String::new();
+    let mut last_app: Option<(String, String)> = None;
     for line in lines.by_ref() {
         if let Some(rest) = line.strip_prefix("Gong simulator: ") {
             gong_url = rest.split_whitespace().next().map(str::to_owned);
         }
-        if let Some(rest) = line.trim().strip_prefix("gong  (gong): ") {
-            last_app = rest.to_owned();
+        let trimmed = line.trim();
+        if let Some((name, rest)) = trimmed.split_once(" (") {
+            if let Some((_, url)) = rest.split_once("): ") {
+                last_app = Some((name.trim().to_owned(), url.to_owned()));
+            }
         }
-        if let Some(token) = line.trim().strip_prefix("token: ") {
-            if !last_app.is_empty() && gong_token.is_none() {
-                gong_token = Some(token.to_owned());
+        if let Some(token) = trimmed.strip_prefix("token: ") {
+            if let Some((name, url)) = last_app.take() {
+                apps.insert(name, (url, token.to_owned()));
             }
         }
         if let Some(token) = line.strip_prefix("Admin API token (approvals, failed work, audit): ")
@@ -149,11 +152,14 @@ async fn the_demo_provisions_into_its_gong_simulator_with_no_configuration() {
         }
     }
     std::thread::spawn(move || lines.for_each(drop));
-    let (gong_url, token, admin) = (
-        gong_url.expect("the demo prints the simulator's URL"),
-        gong_token.expect("the demo prints the gong app's token"),
-        admin_token.expect("the demo prints an admin token"),
+    let gong_url = gong_url.expect("the demo prints the simulator's URL");
+    let admin = admin_token.expect("the demo prints an admin token");
+    assert_eq!(
+        apps.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["chorus", "demo", "gong", "zoominfo"],
+        "the demo has an app per vendor and a directory"
     );
+    let (last_app, token) = apps["gong"].clone();
     assert_eq!(
         last_app,
         format!("http://127.0.0.1:{port}/apps/gong/scim/v2")
