@@ -340,3 +340,62 @@ async fn writes_while_gong_is_down_for_30_s_answer_pending_and_converge_after() 
     );
     assert_eq!(sim.users().len(), 9);
 }
+
+/// Provisions `users` users through a Gong whose every call takes 400 ms (a create, about
+/// 7 calls, takes about 3 s), with `lease_seconds`; returns Gong's calls per route.
+async fn slow_gong_calls(
+    users: usize,
+    lease_seconds: u64,
+) -> std::collections::BTreeMap<String, usize> {
+    let sim = GongSim::start(gong_config(60, 100)).await.unwrap();
+    sim.set_faults(Faults {
+        latency: Duration::from_millis(400),
+        ..Faults::default()
+    })
+    .unwrap();
+    let creds = sim.credentials();
+    let server = Arc::new(
+        TestServer::builder()
+            .vendor_app(
+                AppKind::Gong,
+                json!({
+                    "connector": {
+                        "base_url": sim.base_url(),
+                        "scim_token": creds.scim_token,
+                        "access_key": creds.access_key,
+                        "access_key_secret": creds.access_key_secret,
+                        "rate_limit": {"limits": [{"calls": 30, "per_ms": 1000}], "max_wait_ms": 30000}
+                    },
+                    "mapping": {"default": {"role": "Sales Rep", "seat": "recording"}},
+                    "policies": {"approve_admin_grants": false}
+                }),
+            )
+            .config(move |c| {
+                c.engine.write_wait_ms = 200;
+                c.engine.lease_seconds = lease_seconds;
+                c.engine.poll_interval_ms = 100;
+                c.engine.concurrency = 8;
+            })
+            .start()
+            .await,
+    );
+    provision(&server, users, users).await;
+    let synced = all_synced(&server, users, Duration::from_secs(60)).await;
+    assert_usable_in_gong(&sim, &synced);
+    sim.calls_by_route()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconcile_that_outlives_its_lease_is_not_run_twice() {
+    // With a 1 s lease, each 3 s reconcile would be claimed again twice while it runs,
+    // unless its worker keeps renewing the lease.
+    let (short, long) = tokio::join!(slow_gong_calls(6, 1), slow_gong_calls(6, 600));
+    let reads = |calls: &std::collections::BTreeMap<String, usize>| {
+        ["GET /scim/v2/Users", "POST /scim/v2/Users"].map(|r| calls.get(r).copied().unwrap_or(0))
+    };
+    assert_eq!(
+        reads(&short),
+        reads(&long),
+        "a 1 s lease makes Gong see the same finds and creates as a 600 s lease: {short:?} vs {long:?}"
+    );
+}
