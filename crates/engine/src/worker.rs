@@ -9,7 +9,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::Inner;
-use crate::reconcile::{self, RetryLater};
+use crate::reconcile::{self, Done, RetryLater};
 use crate::settle::Settlement;
 
 /// The running workers of this process.
@@ -97,9 +97,31 @@ fn backoff(inner: &Inner, attempts: i64) -> Duration {
     Duration::from_secs_f64(capped * jitter)
 }
 
+/// Reconciles `claim`, renewing its lease every third of it meanwhile: a reconcile can
+/// outlast one lease (each vendor call may time out and be retried), and an expired lease
+/// would let another worker run the same reconcile alongside, creating the account twice.
+async fn reconcile_leased(inner: &Inner, claim: &Claim) -> Result<Done, (i64, RetryLater)> {
+    let reconcile = reconcile::reconcile(inner, claim);
+    tokio::pin!(reconcile);
+    let every = (inner.config.lease / 3).max(Duration::from_millis(100));
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            result = &mut reconcile => return result,
+            _ = renew.tick() => {
+                match inner.store.extend_claim(claim, &inner.worker_id, inner.config.lease).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(app = %claim.app, resource = %claim.resource_id, "the lease of a running reconcile was lost; another worker may run it too"),
+                    Err(e) => tracing::warn!(error = %e, resource = %claim.resource_id, "cannot renew the lease of a running reconcile"),
+                }
+            }
+        }
+    }
+}
+
 async fn process(inner: &Inner, claim: Claim) {
     let started = std::time::Instant::now();
-    let result = reconcile::reconcile(inner, &claim).await;
+    let result = reconcile_leased(inner, &claim).await;
     let store = &inner.store;
     match result {
         Ok(done) => {

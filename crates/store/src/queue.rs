@@ -143,6 +143,33 @@ impl Store {
             .collect()
     }
 
+    /// Keeps `worker`'s claim for another `lease` while its reconcile runs, so that a
+    /// reconcile slower than one lease (a vendor that hangs, long rate-limit waits) is not
+    /// claimed and run a second time alongside. Returns false when the claim is no longer
+    /// the worker's.
+    pub async fn extend_claim(
+        &self,
+        claim: &Claim,
+        worker: &str,
+        lease: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.db.write().await?;
+        let extended = tx
+            .execute(
+                &Stmt::new(
+                    "UPDATE work_queue SET not_before_us = $4 \
+                     WHERE app = $1 AND resource_id = $2 AND claimed_by = $3",
+                )
+                .bind(claim.app.as_str())
+                .bind(claim.resource_id.as_str())
+                .bind(worker)
+                .bind(lease_end(lease)),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(extended > 0)
+    }
+
     /// Ends a successful reconcile: deletes the entry, unless a newer write queued it again,
     /// in which case it is released for another pass. Returns whether it was deleted.
     pub async fn finish_claim(&self, claim: &Claim) -> Result<bool, StoreError> {

@@ -192,3 +192,43 @@ async fn admin_tokens_authenticate_until_revoked() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_extended_lease_keeps_a_slow_reconcile_from_being_claimed_again() {
+    for store in stores().await {
+        let a = app(&store, "lease", AppKind::Gong).await;
+        store
+            .create(&a, ResourceKind::User, user("ann"), &actor())
+            .await
+            .unwrap();
+        let c = claim(&store, &a, Duration::from_millis(200))
+            .await
+            .remove(0);
+        assert!(
+            store
+                .extend_claim(&c, "test-worker", Duration::from_secs(60))
+                .await
+                .unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            claim(&store, &a, Duration::from_secs(60)).await.is_empty(),
+            "past its first lease, the extended claim is still held"
+        );
+        assert!(
+            !store
+                .extend_claim(&c, "another-worker", Duration::from_secs(60))
+                .await
+                .unwrap(),
+            "only the claiming worker extends its claim"
+        );
+        assert!(store.finish_claim(&c).await.unwrap());
+        assert!(
+            !store
+                .extend_claim(&c, "test-worker", Duration::from_secs(60))
+                .await
+                .unwrap(),
+            "a finished claim is not brought back"
+        );
+    }
+}
