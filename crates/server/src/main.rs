@@ -69,7 +69,7 @@ enum AppCommand {
         kind: AppKind,
         /// A JSON file with the app's `connector` settings, `mapping` and `policies`.
         #[arg(long)]
-        config: Option<PathBuf>,
+        file: Option<PathBuf>,
     },
     /// Replace the `connector`, `mapping` and/or `policies` of an app from a JSON file.
     Config {
@@ -395,11 +395,7 @@ async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
 async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
     let store = open_store(config).await?;
     match cmd {
-        AppCommand::Add {
-            name,
-            kind,
-            config: file,
-        } => {
+        AppCommand::Add { name, kind, file } => {
             if kind != AppKind::Directory && !Registry::supports(kind) {
                 // Writes to such an app would queue work no connector can do.
                 return Err(format!(
@@ -567,7 +563,7 @@ fn check_app_config(name: &str, kind: AppKind, config: &serde_json::Value) -> Re
             created_at: chrono::Utc::now(),
         };
         Registry.connector(&app).map(drop).map_err(|why| {
-            format!("app '{name}' ({kind}) cannot be set up: {why}; pass --config with its 'connector' settings (see docs/vendors/)")
+            format!("app '{name}' ({kind}) cannot be set up: {why}; pass --file with its 'connector' settings (see docs/vendors/)")
         })?;
     }
     Ok(())

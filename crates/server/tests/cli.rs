@@ -245,8 +245,35 @@ fn admin_commands_manage_apps_and_tokens() {
     assert!(!ok && err.contains("already exists"), "{err}");
     let (ok, _, err) = run(dir.path(), &["app", "add", "chorus", "--kind", "chorus"]);
     assert!(
-        !ok && err.contains("not a Chorus config") && err.contains("--config"),
+        !ok && err.contains("not a Chorus config") && err.contains("--file"),
         "a vendor app needs its connector settings: {err}"
+    );
+    let file = dir.path().join("gong.json");
+    std::fs::write(
+        &file,
+        r#"{"connector": {"base_url": "http://127.0.0.1:9", "scim_token": "t", "access_key": "k", "access_key_secret": "s"},
+            "mapping": {"default": {"role": "Sales Rep", "seat": "recording"}}}"#,
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let (ok, out, err) = run(
+        dir.path(),
+        &["app", "add", "gong", "--kind", "gong", "--file", file],
+    );
+    assert!(ok && out.contains("/apps/gong/scim/v2"), "{out}{err}");
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"mapping": {"defualt": {}}}"#,
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.json");
+    let (ok, _, err) = run(
+        dir.path(),
+        &["app", "config", "gong", "--file", bad.to_str().unwrap()],
+    );
+    assert!(
+        !ok && err.contains("defualt"),
+        "a typo in the mapping is refused: {err}"
     );
     let (ok, _, err) = run(dir.path(), &["app", "add", "Bad Name"]);
     assert!(!ok, "an invalid app name is refused");
