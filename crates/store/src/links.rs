@@ -205,19 +205,7 @@ impl Store {
         app: &str,
         resource_id: &str,
     ) -> Result<Option<VendorLink>, StoreError> {
-        let mut tx = self.db.read().await?;
-        let row: Option<LinkRow> = tx
-            .fetch_optional(
-                &Stmt::new(format!(
-                    "SELECT {} FROM vendor_links WHERE app = $1 AND resource_id = $2",
-                    self.link_columns()
-                ))
-                .bind(app)
-                .bind(resource_id),
-            )
-            .await?;
-        tx.commit().await?;
-        row.map(LinkRow::into_link).transpose()
+        self.link_where("resource_id", app, resource_id).await
     }
 
     /// The link to one vendor account.
@@ -226,15 +214,25 @@ impl Store {
         app: &str,
         account_id: &str,
     ) -> Result<Option<VendorLink>, StoreError> {
+        self.link_where("vendor_account_id", app, account_id).await
+    }
+
+    /// The app's link whose `column` (a column name, never input) equals `value`.
+    async fn link_where(
+        &self,
+        column: &'static str,
+        app: &str,
+        value: &str,
+    ) -> Result<Option<VendorLink>, StoreError> {
         let mut tx = self.db.read().await?;
         let row: Option<LinkRow> = tx
             .fetch_optional(
                 &Stmt::new(format!(
-                    "SELECT {} FROM vendor_links WHERE app = $1 AND vendor_account_id = $2",
+                    "SELECT {} FROM vendor_links WHERE app = $1 AND {column} = $2",
                     self.link_columns()
                 ))
                 .bind(app)
-                .bind(account_id),
+                .bind(value),
             )
             .await?;
         tx.commit().await?;
