@@ -98,13 +98,12 @@ impl Env {
         });
         let file = self.logs.join(format!("{app}.json"));
         std::fs::write(&file, config.to_string()).expect("the app config is written");
-        // Not `app add --config FILE`: the global `--config` (the server's TOML file) takes
-        // that flag, so the app's config is given with `app config --file` after.
-        self.run(&["app", "add", app, "--kind", "gong"]);
         self.run(&[
             "app",
-            "config",
+            "add",
             app,
+            "--kind",
+            "gong",
             "--file",
             file.to_str().expect("a UTF-8 path"),
         ]);
