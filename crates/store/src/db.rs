@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -14,6 +15,8 @@ use sqlx::sqlite::{
     SqliteRow, SqliteSynchronous,
 };
 use sqlx::{Arguments, Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::StoreError;
 
@@ -171,7 +174,7 @@ impl<T> Record for T where
 pub(crate) enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
-    SqliteRead(PoolConnection<Sqlite>),
+    SqliteRead(SqliteReader),
     PostgresRead(PoolConnection<Postgres>),
 }
 
@@ -285,6 +288,102 @@ async fn postgres_fetch_optional<T: Record>(
         .await
 }
 
+/// How many connections read a SQLite file at once.
+const SQLITE_READERS: usize = 4;
+
+/// How long a read waits for a free SQLite reader, as sqlx's pools wait for a connection.
+const SQLITE_READER_WAIT: Duration = Duration::from_secs(30);
+
+/// The connections that read a SQLite database.
+#[derive(Debug)]
+pub(crate) enum SqliteReaders {
+    /// An in-memory database has a single connection, shared with the writer.
+    Shared(SqlitePool),
+    /// Readers of a file, opened on first use and kept open.
+    File {
+        options: Box<SqliteConnectOptions>,
+        idle: std::sync::Mutex<Vec<SqliteConnection>>,
+        permits: Arc<Semaphore>,
+    },
+}
+
+impl SqliteReaders {
+    fn new(options: SqliteConnectOptions, size: usize) -> SqliteReaders {
+        SqliteReaders::File {
+            options: Box::new(options),
+            idle: std::sync::Mutex::new(Vec::with_capacity(size)),
+            permits: Arc::new(Semaphore::new(size)),
+        }
+    }
+
+    async fn acquire(self: &Arc<Self>) -> Result<SqliteReader, sqlx::Error> {
+        match &**self {
+            SqliteReaders::Shared(pool) => Ok(SqliteReader::Shared(pool.acquire().await?)),
+            SqliteReaders::File {
+                options,
+                idle,
+                permits,
+            } => {
+                let permit =
+                    tokio::time::timeout(SQLITE_READER_WAIT, permits.clone().acquire_owned())
+                        .await
+                        .map_err(|_| sqlx::Error::PoolTimedOut)?
+                        .map_err(|_| sqlx::Error::PoolClosed)?;
+                let reused = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let conn = match reused {
+                    Some(conn) => conn,
+                    None => SqliteConnection::connect_with(options).await?,
+                };
+                Ok(SqliteReader::File {
+                    conn: Some(conn),
+                    readers: Arc::clone(self),
+                    _permit: permit,
+                })
+            }
+        }
+    }
+}
+
+/// A reader taken from [`SqliteReaders`]; dropping it gives the connection back.
+pub(crate) enum SqliteReader {
+    Shared(PoolConnection<Sqlite>),
+    File {
+        conn: Option<SqliteConnection>,
+        readers: Arc<SqliteReaders>,
+        _permit: OwnedSemaphorePermit,
+    },
+}
+
+impl std::ops::Deref for SqliteReader {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            SqliteReader::Shared(conn) => conn,
+            SqliteReader::File { conn, .. } => conn.as_ref().expect("held until dropped"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for SqliteReader {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            SqliteReader::Shared(conn) => conn,
+            SqliteReader::File { conn, .. } => conn.as_mut().expect("held until dropped"),
+        }
+    }
+}
+
+impl Drop for SqliteReader {
+    fn drop(&mut self) {
+        if let SqliteReader::File { conn, readers, .. } = self
+            && let (Some(conn), SqliteReaders::File { idle, .. }) = (conn.take(), &**readers)
+        {
+            idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        }
+    }
+}
+
 /// How long a pooled Postgres connection may have been idle before it is tested.
 const PG_TEST_AFTER_IDLE: Duration = Duration::from_secs(10);
 
@@ -295,7 +394,7 @@ pub(crate) enum Db {
     /// (and take the write lock up front) while reads share a pool of readers.
     Sqlite {
         write: SqlitePool,
-        read: SqlitePool,
+        read: Arc<SqliteReaders>,
     },
     Postgres(PgPool),
 }
@@ -325,7 +424,7 @@ impl Db {
                     .await?;
                 return Ok(Db::Sqlite {
                     write: pool.clone(),
-                    read: pool,
+                    read: Arc::new(SqliteReaders::Shared(pool)),
                 });
             }
             if let Some(dir) = options.get_filename().parent() {
@@ -334,19 +433,16 @@ impl Db {
             let options = options
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal);
-            // A connection to a local file cannot have been dropped by a peer, so the pools
-            // skip sqlx's test before each acquire: a ping, one more hand-off to the
-            // connection's worker thread on every request.
+            // A connection to a local file cannot have been dropped by a peer, so the writer
+            // skips sqlx's test before each acquire (a ping: one more hand-off to the
+            // connection's worker thread on every request), and the readers are not in an
+            // sqlx pool at all, which pings every connection it takes back.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
-            let read = SqlitePoolOptions::new()
-                .max_connections(4)
-                .test_before_acquire(false)
-                .connect_with(options.read_only(true))
-                .await?;
+            let read = Arc::new(SqliteReaders::new(options.read_only(true), SQLITE_READERS));
             return Ok(Db::Sqlite { write, read });
         }
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
