@@ -13,8 +13,7 @@ pub mod metrics;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use engine::{ConnectorFactory, Engine};
-use store::Store;
-use tracing_actix_web::TracingLogger;
+use store::{ResourceKind, Store};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,78 +46,83 @@ pub(crate) async fn detached<T: Send + 'static>(
     })
 }
 
+/// The prefix of every app's SCIM endpoints.
+const SCIM_SCOPE: &str = "/apps/{app}/scim/v2";
+
+/// A resource counted in the metrics under `pattern`: handing the pattern over here spares
+/// matching every request's path a second time to find it.
+fn labelled(prefix: &str, pattern: &str) -> actix_web::Resource {
+    web::resource(pattern.to_owned()).app_data(metrics::Route(format!("{prefix}{pattern}")))
+}
+
+/// A SCIM resource: GET, POST, PUT, PATCH or DELETE as given, 405 for any other method.
+fn scim(pattern: &str) -> actix_web::Resource {
+    labelled(SCIM_SCOPE, pattern).default_service(web::to(ops::method_not_allowed))
+}
+
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(ops::healthz))
-        .route("/readyz", web::get().to(ops::readyz))
-        .route("/metrics", web::get().to(ops::metrics))
+    let mut scim_scope = web::scope(SCIM_SCOPE)
+        .service(
+            scim("/ServiceProviderConfig").route(web::get().to(discovery::service_provider_config)),
+        )
+        .service(scim("/ResourceTypes").route(web::get().to(discovery::resource_types)))
+        .service(scim("/ResourceTypes/{id}").route(web::get().to(discovery::resource_type_by_id)))
+        .service(scim("/Schemas").route(web::get().to(discovery::schemas)))
+        .service(scim("/Schemas/{id}").route(web::get().to(discovery::schema_by_id)))
+        .service(scim("/.search").route(web::post().to(resources::search_all)))
+        .service(scim("/Bulk").route(web::post().to(bulk::bulk)))
+        .service(labelled(SCIM_SCOPE, "/Me").to(ops::me))
+        .service(labelled(SCIM_SCOPE, "/Me/{rest:.*}").to(ops::me));
+    // Users and Groups are routed by literal names, not by one `{kind}` pattern: a literal
+    // segment is a string comparison, a pattern a regular expression run on every request.
+    for (name, kind) in [
+        ("Users", ResourceKind::User),
+        ("Groups", ResourceKind::Group),
+    ] {
+        scim_scope = scim_scope
+            .service(
+                scim(&format!("/{name}/.search"))
+                    .app_data(kind)
+                    .route(web::post().to(resources::search)),
+            )
+            .service(
+                scim(&format!("/{name}"))
+                    .app_data(kind)
+                    .route(web::get().to(resources::list))
+                    .route(web::post().to(resources::create)),
+            )
+            .service(
+                scim(&format!("/{name}/{{id}}"))
+                    .app_data(kind)
+                    .route(web::get().to(resources::get))
+                    .route(web::put().to(resources::replace))
+                    .route(web::patch().to(resources::patch))
+                    .route(web::delete().to(resources::delete)),
+            );
+    }
+    cfg.service(labelled("", "/healthz").route(web::get().to(ops::healthz)))
+        .service(labelled("", "/readyz").route(web::get().to(ops::readyz)))
+        .service(labelled("", "/metrics").route(web::get().to(ops::metrics)))
         .service(
             web::scope("/admin")
-                .route("/approvals", web::get().to(admin::approvals))
-                .route("/approvals/{id}/{verb}", web::post().to(admin::decide))
-                .route("/apps/{app}/failed", web::get().to(admin::failed))
-                .route("/apps/{app}/work/{id}/retry", web::post().to(admin::retry))
-                .route("/apps/{app}/audit/{id}", web::get().to(admin::audit)),
-        )
-        .service(
-            web::scope("/apps/{app}/scim/v2")
+                .service(labelled("/admin", "/approvals").route(web::get().to(admin::approvals)))
                 .service(
-                    web::resource("/ServiceProviderConfig")
-                        .route(web::get().to(discovery::service_provider_config))
-                        .default_service(web::to(ops::method_not_allowed)),
+                    labelled("/admin", "/approvals/{id}/{verb}")
+                        .route(web::post().to(admin::decide)),
                 )
                 .service(
-                    web::resource("/ResourceTypes")
-                        .route(web::get().to(discovery::resource_types))
-                        .default_service(web::to(ops::method_not_allowed)),
+                    labelled("/admin", "/apps/{app}/failed").route(web::get().to(admin::failed)),
                 )
                 .service(
-                    web::resource("/ResourceTypes/{id}")
-                        .route(web::get().to(discovery::resource_type_by_id))
-                        .default_service(web::to(ops::method_not_allowed)),
+                    labelled("/admin", "/apps/{app}/work/{id}/retry")
+                        .route(web::post().to(admin::retry)),
                 )
                 .service(
-                    web::resource("/Schemas")
-                        .route(web::get().to(discovery::schemas))
-                        .default_service(web::to(ops::method_not_allowed)),
-                )
-                .service(
-                    web::resource("/Schemas/{id}")
-                        .route(web::get().to(discovery::schema_by_id))
-                        .default_service(web::to(ops::method_not_allowed)),
-                )
-                .service(
-                    web::resource("/.search")
-                        .route(web::post().to(resources::search_all))
-                        .default_service(web::to(ops::method_not_allowed)),
-                )
-                .service(
-                    web::resource("/Bulk")
-                        .route(web::post().to(bulk::bulk))
-                        .default_service(web::to(ops::method_not_allowed)),
-                )
-                .service(web::resource("/Me").to(ops::me))
-                .service(web::resource("/Me/{rest:.*}").to(ops::me))
-                .service(
-                    web::resource("/{kind:Users|Groups}/.search")
-                        .route(web::post().to(resources::search))
-                        .default_service(web::to(ops::method_not_allowed)),
-                )
-                .service(
-                    web::resource("/{kind:Users|Groups}")
-                        .route(web::get().to(resources::list))
-                        .route(web::post().to(resources::create))
-                        .default_service(web::to(ops::method_not_allowed)),
-                )
-                .service(
-                    web::resource("/{kind:Users|Groups}/{id}")
-                        .route(web::get().to(resources::get))
-                        .route(web::put().to(resources::replace))
-                        .route(web::patch().to(resources::patch))
-                        .route(web::delete().to(resources::delete))
-                        .default_service(web::to(ops::method_not_allowed)),
+                    labelled("/admin", "/apps/{app}/audit/{id}").route(web::get().to(admin::audit)),
                 ),
         )
+        .service(scim_scope)
         .default_service(web::to(ops::not_found));
 }
 
@@ -186,7 +190,6 @@ pub fn server(
             .app_data(state.clone())
             .app_data(body_limit)
             .wrap(from_fn(metrics::record))
-            .wrap(TracingLogger::default())
             .configure(routes)
     })
     .listen(listener)?

@@ -10,6 +10,8 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
+use tracing::Instrument;
+
 use crate::AppState;
 
 #[derive(Clone)]
@@ -45,9 +47,9 @@ impl Metrics {
         })
     }
 
-    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    fn observe(&self, route: &str, method: &str, status: &str, seconds: f64) {
         self.requests
-            .with_label_values(&[route, method, status.to_string().as_str()])
+            .with_label_values(&[route, method, status])
             .inc();
         self.latency
             .with_label_values(&[route, method])
@@ -67,27 +69,43 @@ impl Metrics {
     }
 }
 
-/// Middleware recording each request under its route pattern (bounded cardinality:
-/// `/apps/{app}/scim/v2/{kind}/{id}`, never the concrete path).
+/// The route pattern a resource's requests are counted under (bounded cardinality:
+/// `/apps/{app}/scim/v2/Users/{id}`, never the concrete path).
+pub struct Route(pub String);
+
+/// Middleware that puts each request in a span carrying a request id (so every log line
+/// of the request can be told apart) and counts it under its [`Route`].
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().to_string();
-    let response = next.call(req).await?;
+    let method = req.method().clone();
+    // The fields are only computed when the span's level is logged.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id(),
+        method = %method,
+        path = %req.path(),
+    );
+    let response = next.call(req).instrument(span).await?;
     if let Some(state) = state {
         let route = response
             .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
+            .app_data::<Route>()
+            .map_or("unmatched", |r| r.0.as_str());
         state.metrics.observe(
-            &route,
-            &method,
-            response.status().as_u16(),
+            route,
+            method.as_str(),
+            response.status().as_str(),
             started.elapsed().as_secs_f64(),
         );
     }
     Ok(response)
+}
+
+/// A random id for one request's log lines.
+fn request_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }

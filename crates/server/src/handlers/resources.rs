@@ -18,11 +18,9 @@ use crate::{AppState, detached};
 
 /// The resource type named by the `{kind}` path segment (`Users` or `Groups`).
 fn kind(req: &HttpRequest) -> Result<ResourceKind, ApiError> {
-    match req.match_info().get("kind") {
-        Some("Users") => Ok(ResourceKind::User),
-        Some("Groups") => Ok(ResourceKind::Group),
-        _ => Err(ApiError(ScimError::not_found("no such endpoint"))),
-    }
+    req.app_data::<ResourceKind>()
+        .copied()
+        .ok_or_else(|| ApiError(ScimError::not_found("no such endpoint")))
 }
 
 /// The SCIM base URL of the app, for `Location` and `meta.location`.
@@ -360,11 +358,11 @@ pub async fn get(
     state: web::Data<AppState>,
     auth: AppAuth,
     req: HttpRequest,
-    id: web::Path<(String, String, String)>,
+    id: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&req)?;
     let projection = projection_from_query(&req)?;
-    let resource = load(&state, &auth, kind, &id.2).await?;
+    let resource = load(&state, &auth, kind, &id.1).await?;
     let etag = resource.etag();
     let not_modified = req
         .headers()
@@ -428,13 +426,13 @@ pub async fn replace(
     state: web::Data<AppState>,
     auth: AppAuth,
     req: HttpRequest,
-    id: web::Path<(String, String, String)>,
+    id: web::Path<(String, String)>,
     body: ScimBody,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&req)?;
     let projection = projection_from_query(&req)?;
     let wanted = if_match(&req)?;
-    let resource = replace_resource(&state, &auth, kind, &id.2, body.0, wanted).await?;
+    let resource = replace_resource(&state, &auth, kind, &id.1, body.0, wanted).await?;
     Ok(resource_response(
         StatusCode::OK,
         &resource,
@@ -448,13 +446,13 @@ pub async fn patch(
     state: web::Data<AppState>,
     auth: AppAuth,
     req: HttpRequest,
-    id: web::Path<(String, String, String)>,
+    id: web::Path<(String, String)>,
     body: ScimBody,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&req)?;
     let projection = projection_from_query(&req)?;
     let wanted = if_match(&req)?;
-    let resource = patch_resource(&state, &auth, kind, &id.2, body.0, wanted).await?;
+    let resource = patch_resource(&state, &auth, kind, &id.1, body.0, wanted).await?;
     Ok(resource_response(
         StatusCode::OK,
         &resource,
@@ -468,11 +466,11 @@ pub async fn delete(
     state: web::Data<AppState>,
     auth: AppAuth,
     req: HttpRequest,
-    id: web::Path<(String, String, String)>,
+    id: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&req)?;
     let wanted = if_match(&req)?;
-    delete_resource(&state, &auth, kind, &id.2, wanted).await?;
+    delete_resource(&state, &auth, kind, &id.1, wanted).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
