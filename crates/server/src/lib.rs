@@ -9,6 +9,7 @@ pub mod connectors;
 pub mod error;
 pub mod handlers;
 pub mod metrics;
+pub mod reports;
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -58,7 +59,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/approvals/{id}/{verb}", web::post().to(admin::decide))
                 .route("/apps/{app}/failed", web::get().to(admin::failed))
                 .route("/apps/{app}/work/{id}/retry", web::post().to(admin::retry))
-                .route("/apps/{app}/audit/{id}", web::get().to(admin::audit)),
+                .route("/apps/{app}/audit/{id}", web::get().to(admin::audit))
+                .route(
+                    "/apps/{app}/reports/drift/repair",
+                    web::post().to(admin::repair_drift),
+                )
+                .route("/apps/{app}/reports/{report}", web::get().to(admin::report)),
         )
         .service(
             web::scope("/apps/{app}/scim/v2")
