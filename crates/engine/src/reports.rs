@@ -519,10 +519,17 @@ fn observed_state(link: &VendorLink, account: &Account) -> Result<serde_json::Va
             link.resource_id
         )))
     })?;
-    applied.access.role = account.role.clone();
-    applied.access.seat = account.seat.clone();
-    applied.access.team = account.team.clone();
-    applied.active = account.status != AccountStatus::Inactive;
+    if account.status == AccountStatus::Inactive {
+        // As the engine records its own deactivations: the access it applied is kept, so
+        // that the reactivation's seat check is the only one (the vendor shows no seat on an
+        // inactive account, and a second check would count the reactivated seat itself).
+        applied.active = false;
+    } else {
+        applied.access.role = account.role.clone();
+        applied.access.seat = account.seat.clone();
+        applied.access.team = account.team.clone();
+        applied.active = true;
+    }
     serde_json::to_value(&applied).map_err(|e| {
         ReportError::Store(StoreError::Corrupt(format!(
             "cannot encode the observed state of {}: {e}",
