@@ -3,9 +3,9 @@
 //!
 //! [`TestServer::start`] opens a store (SQLite in a temporary directory, or the Postgres
 //! database named by `DATABASE_URL` with a unique app name per test), creates a `directory`
-//! app and a bearer token for it, and serves on `127.0.0.1:<free port>` from a thread of its
-//! own. The server stops, and the temporary directory goes, when the [`TestServer`] is
-//! dropped, panicking tests included.
+//! app with a bearer token and an admin API token ([`TestServer::admin`]), and serves on
+//! `127.0.0.1:<free port>` from a thread of its own. The server stops, and the temporary
+//! directory goes, when the [`TestServer`] is dropped, panicking tests included.
 //!
 //! Requests are built with exact headers and bodies ([`Request`]) and come back as a
 //! [`Response`] with the status, the headers, the raw body and the body parsed as JSON.
@@ -87,6 +87,7 @@ impl Builder {
 struct Started {
     origin: String,
     apps: Vec<TestApp>,
+    admin_token: String,
 }
 
 /// A scimbridge server serving one fresh app; stopped on drop.
@@ -94,6 +95,7 @@ pub struct TestServer {
     origin: String,
     app: TestApp,
     others: Vec<TestApp>,
+    admin_token: String,
     client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -161,6 +163,7 @@ impl TestServer {
             origin: started.origin,
             app,
             others: apps.collect(),
+            admin_token: started.admin_token,
             client,
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -194,6 +197,24 @@ impl TestServer {
     /// The apps made by [`Builder::extra_apps`].
     pub fn other_apps(&self) -> &[TestApp] {
         &self.others
+    }
+
+    /// A token of the admin API (`/admin/…`).
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    /// A request to the admin API: `path` from the server root (`/admin/approvals`), with
+    /// the admin token.
+    pub fn admin(&self, method: Method, path: &str) -> Request<'_> {
+        Request {
+            server: self,
+            method,
+            url: format!("{}{path}", self.origin),
+            headers: Vec::new(),
+            body: None,
+            authorization: Some(format!("Bearer {}", self.admin_token)),
+        }
     }
 
     /// A full URL: `path` is appended to [`base`](Self::base) unless it is already a URL
@@ -382,6 +403,11 @@ async fn setup(
             token: token.secret,
         });
     }
+    let admin_token = store
+        .issue_admin_token(Some("conformance"))
+        .await
+        .map_err(|e| format!("cannot issue an admin token: {e}"))?
+        .secret;
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind a port: {e}"))?;
     let addr = listener
@@ -403,7 +429,16 @@ async fn setup(
         config.log_level = level;
         scimbridge::init_tracing(&config);
     }
-    Ok((Started { origin, apps }, store, config, listener))
+    Ok((
+        Started {
+            origin,
+            apps,
+            admin_token,
+        },
+        store,
+        config,
+        listener,
+    ))
 }
 
 /// A request under construction: exact method, URL, headers and body.

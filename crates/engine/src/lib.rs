@@ -17,6 +17,7 @@
 
 mod desired;
 mod reconcile;
+pub mod reports;
 pub mod settings;
 mod settle;
 mod worker;
@@ -34,7 +35,10 @@ use store::{
 };
 
 pub use desired::Desired;
-pub use settings::{AppSettings, Grant, GroupRule, Mapping, Policies, SettingsError};
+pub use reports::{
+    DriftRow, OrphanRow, Progress, Repair, ReportError, SeatRow, Total, UnusedReport, UnusedRow,
+};
+pub use settings::{AppSettings, Grant, GroupRule, Mapping, Policies, Price, SettingsError};
 pub use settle::Settlement;
 pub use worker::Workers;
 

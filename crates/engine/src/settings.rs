@@ -11,11 +11,12 @@
 //!       { "group": "Gong Managers", "grant": { "role": "Manager" } }
 //!     ]
 //!   },
-//!   "policies": { "approve_admin_grants": true, "seat_cache_seconds": 300 }
+//!   "policies": { "approve_admin_grants": true, "seat_cache_seconds": 300 },
+//!   "prices": { "recording": { "per_year": 1200, "currency": "USD" } }
 //! }
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -97,19 +98,50 @@ impl Policies {
     }
 }
 
+/// What one seat of a type costs, for the seat and unused-seat reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// Cost of one seat for a year, in `currency`.
+    pub per_year: f64,
+    /// ISO 4217 code, such as `USD`.
+    pub currency: String,
+}
+
+impl Price {
+    fn check(&self, seat: &str) -> Result<(), String> {
+        if !self.per_year.is_finite() || self.per_year < 0.0 {
+            return Err(format!(
+                "prices.{seat}.per_year must be a number of zero or more, not {}",
+                self.per_year
+            ));
+        }
+        if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(format!(
+                "prices.{seat}.currency must be a three-letter ISO 4217 code such as USD, not '{}'",
+                self.currency
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The engine's part of an app's config.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppSettings {
     #[serde(default)]
     pub mapping: Mapping,
     #[serde(default)]
     pub policies: Policies,
+    /// Seat prices by seat type (names compared ignoring case).
+    #[serde(default)]
+    pub prices: BTreeMap<String, Price>,
 }
 
 /// An app config the engine cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the mapping or policies of app '{app}' are invalid: {why}; fix them with `scimbridge app config`"
+    "the mapping, policies or prices of app '{app}' are invalid: {why}; fix them with `scimbridge app config`"
 )]
 pub struct SettingsError {
     pub app: String,
@@ -117,8 +149,8 @@ pub struct SettingsError {
 }
 
 impl AppSettings {
-    /// Reads the `mapping` and `policies` of an app's config; other keys belong to the
-    /// connector.
+    /// Reads the `mapping`, `policies` and `prices` of an app's config; other keys belong
+    /// to the connector.
     pub fn from_config(
         app: &str,
         config: &serde_json::Value,
@@ -136,7 +168,46 @@ impl AppSettings {
             serde_json::Value::Null => Policies::default(),
             v => serde_json::from_value(v).map_err(err)?,
         };
-        Ok(AppSettings { mapping, policies })
+        let prices: BTreeMap<String, Price> = match pick("prices") {
+            serde_json::Value::Null => BTreeMap::new(),
+            v => serde_json::from_value(v).map_err(err)?,
+        };
+        for (seat, price) in &prices {
+            price.check(seat).map_err(|why| SettingsError {
+                app: app.to_owned(),
+                why,
+            })?;
+        }
+        Ok(AppSettings {
+            mapping,
+            policies,
+            prices,
+        })
+    }
+
+    /// The price of a seat of type `seat`.
+    pub fn price(&self, seat: &str) -> Option<&Price> {
+        self.prices
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(seat))
+            .map(|(_, price)| price)
+    }
+
+    /// Refuses prices for seat types the vendor does not have: a typo would silently
+    /// price nothing.
+    pub fn check_seat_types(&self, app: &str, seat_types: &[String]) -> Result<(), SettingsError> {
+        for seat in self.prices.keys() {
+            if !seat_types.iter().any(|t| t.eq_ignore_ascii_case(seat)) {
+                return Err(SettingsError {
+                    app: app.to_owned(),
+                    why: format!(
+                        "prices names the seat type '{seat}', which this vendor does not have; its seat types are: {}",
+                        seat_types.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -163,6 +234,39 @@ mod tests {
         assert_eq!(s.mapping.groups[0].grant.role.as_deref(), Some("Manager"));
         assert!(!s.policies.approve_admin_grants);
         assert_eq!(s.policies.seat_cache_seconds, 300);
+    }
+
+    #[test]
+    fn prices_are_read_and_checked() {
+        let s = AppSettings::from_config(
+            "gong",
+            &json!({"prices": {"recording": {"per_year": 1200, "currency": "USD"}}}),
+        )
+        .unwrap();
+        assert_eq!(s.price("Recording").map(|p| p.per_year), Some(1200.0));
+        assert!(s.price("non-recording").is_none());
+        let seats = ["recording".to_owned(), "non-recording".to_owned()];
+        assert!(s.check_seat_types("gong", &seats).is_ok());
+        let e = s.check_seat_types("gong", &seats[1..]).unwrap_err();
+        assert!(e.why.contains("'recording'"), "{}", e.why);
+
+        for (bad, word) in [
+            (
+                json!({"recording": {"per_year": -1, "currency": "USD"}}),
+                "per_year",
+            ),
+            (
+                json!({"recording": {"per_year": 1, "currency": "dollars"}}),
+                "currency",
+            ),
+            (
+                json!({"recording": {"per_year": 1, "currency": "USD", "per_month": 1}}),
+                "per_month",
+            ),
+        ] {
+            let e = AppSettings::from_config("gong", &json!({ "prices": bad })).unwrap_err();
+            assert!(e.why.contains(word), "{}", e.why);
+        }
     }
 
     #[test]

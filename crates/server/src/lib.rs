@@ -9,6 +9,7 @@ pub mod connectors;
 pub mod error;
 pub mod handlers;
 pub mod metrics;
+pub mod reports;
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -120,6 +121,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(
                     labelled("/admin", "/apps/{app}/audit/{id}").route(web::get().to(admin::audit)),
+                )
+                .service(
+                    labelled("/admin", "/apps/{app}/reports/drift/repair")
+                        .route(web::post().to(admin::repair_drift)),
+                )
+                .service(
+                    labelled("/admin", "/apps/{app}/reports/{report}")
+                        .route(web::get().to(admin::report)),
                 ),
         )
         .service(scim_scope)

@@ -10,6 +10,7 @@ use scimbridge::app_auth::{
 };
 use scimbridge::config::Config;
 use scimbridge::connectors::Registry;
+use scimbridge::reports::{self, DEFAULT_DAYS, Format, Output, REPAIR_NOTE, Report, parse_days};
 use store::{AppKind, AppName, Store};
 
 #[derive(Parser)]
@@ -45,6 +46,24 @@ enum Command {
     /// Manage the tokens of the admin API (approvals, failed work, audit).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// A vendor app's seats and their cost, unused seats, orphan accounts or drift, read
+    /// live from the vendor; `drift --repair` queues the drifted users for reconcile.
+    Report {
+        /// seats, unused, orphans or drift.
+        report: Report,
+        /// The app to report on.
+        #[arg(long)]
+        app: String,
+        /// json or csv.
+        #[arg(long, default_value = "json")]
+        format: Format,
+        /// unused: seats with no vendor activity for this many days.
+        #[arg(long, value_parser = parse_days)]
+        days: Option<u32>,
+        /// drift: queue every drifted user for a reconcile back to the desired state.
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,7 +215,72 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         Command::App(cmd) => app_command(cmd, &config).await,
         Command::Token(cmd) => token_command(cmd, &config).await,
         Command::Admin(cmd) => admin_command(cmd, &config).await,
+        Command::Report {
+            report,
+            app,
+            format,
+            days,
+            repair,
+        } => report_command(&config, report, &app, format, days, repair).await,
     }
+}
+
+/// `scimbridge report`: reads the store and the app's vendor from this process; a repair
+/// only queues work, which the server's workers apply.
+async fn report_command(
+    config: &Config,
+    report: Report,
+    app: &str,
+    format: Format,
+    days: Option<u32>,
+    repair: bool,
+) -> Result<(), String> {
+    if days.is_some() && report != Report::Unused {
+        return Err("--days is for the unused report only".into());
+    }
+    if repair && report != Report::Drift {
+        return Err("--repair is for the drift report only".into());
+    }
+    let store = open_store(config).await?;
+    let engine = engine::Engine::new(
+        store,
+        std::sync::Arc::new(Registry),
+        engine::EngineConfig::default(),
+    );
+    // Drawn on stderr, and only when it is a terminal: piped output stays clean.
+    let bar = indicatif::ProgressBar::new_spinner()
+        .with_message(format!("reading the vendor accounts of app '{app}'"));
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos} read") {
+        bar.set_style(style);
+    }
+    let progress = {
+        let bar = bar.clone();
+        move |n: u64| bar.set_position(n)
+    };
+    let output = if repair {
+        engine
+            .repair_drift(app, &progress)
+            .await
+            .map(Output::Repair)
+    } else {
+        reports::make(
+            &engine,
+            app,
+            report,
+            days.unwrap_or(DEFAULT_DAYS),
+            &progress,
+        )
+        .await
+    };
+    bar.finish_and_clear();
+    let output = output.map_err(|e| e.to_string())?;
+    let body = output.render(app, format)?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{}", body.trim_end()).map_err(|e| format!("cannot write the report: {e}"))?;
+    if let Output::Repair(repair) = &output {
+        eprintln!("{} user(s) {REPAIR_NOTE}", repair.queued.len());
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), String> {
@@ -238,15 +322,76 @@ async fn demo(mut config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot clear the demo data in {}: {e}", dir.display()))?;
     }
     config.database_url = format!("sqlite://{}", dir.join("scimbridge.db").display());
-    let gong = GongSim::start(GongConfig::default())
-        .await
-        .map_err(|e| format!("cannot start the Gong simulator: {e}"))?;
-    let zoominfo = ZoomInfoSim::start(ZoomInfoConfig::default())
-        .await
-        .map_err(|e| format!("cannot start the ZoomInfo simulator: {e}"))?;
-    let chorus = ChorusSim::start(ChorusConfig::default())
-        .await
-        .map_err(|e| format!("cannot start the Chorus simulator: {e}"))?;
+    // Accounts made by hand in each vendor, which the IdP knows nothing of: two orphans,
+    // one of them long inactive, for the orphan and unused-seat reports to show.
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::days(120);
+    let yesterday = now - chrono::Duration::days(1);
+    let gong = GongSim::start(
+        GongConfig::default()
+            .user(
+                simulators::gong::SeedUser::new("contractor@example.com", "Casey", "Contractor")
+                    .seat(simulators::gong::SeatType::Recording)
+                    .profile("Sales Rep")
+                    .last_activity(yesterday),
+            )
+            .user(
+                simulators::gong::SeedUser::new("former.rep@example.com", "Fran", "Former")
+                    .seat(simulators::gong::SeatType::Recording)
+                    .profile("Sales Rep")
+                    .last_activity(long_ago),
+            ),
+    )
+    .await
+    .map_err(|e| format!("cannot start the Gong simulator: {e}"))?;
+    let zoominfo = ZoomInfoSim::start(
+        ZoomInfoConfig::default()
+            .user(
+                simulators::zoominfo::SeedUser::new(
+                    "contractor@example.com",
+                    "Casey",
+                    "Contractor",
+                    simulators::zoominfo::Role::User,
+                )
+                .last_activity(yesterday),
+            )
+            .user(
+                simulators::zoominfo::SeedUser::new(
+                    "former.rep@example.com",
+                    "Fran",
+                    "Former",
+                    simulators::zoominfo::Role::User,
+                )
+                .last_activity(long_ago),
+            ),
+    )
+    .await
+    .map_err(|e| format!("cannot start the ZoomInfo simulator: {e}"))?;
+    let chorus = ChorusSim::start(
+        ChorusConfig::default()
+            .user(
+                simulators::chorus::SeedUser::new(
+                    "contractor@example.com",
+                    "Casey",
+                    "Contractor",
+                    simulators::chorus::Role::Rep,
+                )
+                .team("Sales")
+                .last_activity(yesterday),
+            )
+            .user(
+                simulators::chorus::SeedUser::new(
+                    "former.rep@example.com",
+                    "Fran",
+                    "Former",
+                    simulators::chorus::Role::Rep,
+                )
+                .team("Sales")
+                .last_activity(long_ago),
+            ),
+    )
+    .await
+    .map_err(|e| format!("cannot start the Chorus simulator: {e}"))?;
     let zoominfo_login = zoominfo.config().clone();
     let store = open_store(&config).await?;
     let creds = gong.credentials();
@@ -270,7 +415,11 @@ async fn demo(mut config: Config) -> Result<(), String> {
                         {"group": "Gong Viewers", "grant": {"role": "Non-Recording Viewer", "seat": "non-recording"}}
                     ]
                 },
-                "policies": {"approve_admin_grants": true}
+                "policies": {"approve_admin_grants": true},
+                "prices": {
+                    "recording": {"per_year": 1600, "currency": "USD"},
+                    "non-recording": {"per_year": 400, "currency": "USD"}
+                }
             }),
         ),
         (
@@ -286,7 +435,8 @@ async fn demo(mut config: Config) -> Result<(), String> {
                     "default": {"role": "User", "team": "Sales", "credit_limit": 500, "features": ["engage"]},
                     "groups": [{"group": "ZoomInfo Viewers", "grant": {"role": "Viewer", "credit_limit": 0, "features": []}}]
                 },
-                "policies": {"approve_admin_grants": true, "content_owner": "admin@example.com"}
+                "policies": {"approve_admin_grants": true, "content_owner": "admin@example.com"},
+                "prices": {"advanced": {"per_year": 15000, "currency": "USD"}}
             }),
         ),
         (
@@ -302,7 +452,8 @@ async fn demo(mut config: Config) -> Result<(), String> {
                     "default": {"role": "Rep", "team": "Sales East"},
                     "groups": [{"group": "Chorus Managers", "grant": {"role": "Manager", "team": "Sales"}}]
                 },
-                "policies": {"approve_admin_grants": true}
+                "policies": {"approve_admin_grants": true},
+                "prices": {"standard": {"per_year": 1200, "currency": "USD"}}
             }),
         ),
     ];
@@ -341,7 +492,11 @@ async fn demo(mut config: Config) -> Result<(), String> {
          -H 'Content-Type: application/scim+json' -d '{{\"userName\": \"ann@example.com\", \
          \"name\": {{\"givenName\": \"Ann\", \"familyName\": \"Lee\"}}, \
          \"emails\": [{{\"value\": \"ann@example.com\", \"primary\": true}}]}}'\n  \
-         curl -s {gong_url}/_sim/users    # what Gong now holds\n",
+         curl -s {gong_url}/_sim/users    # what Gong now holds\n\n\
+         Reports (each vendor holds two accounts made by hand, one unused for 120 days):\n  \
+         SCIMBRIDGE_DATABASE_URL=sqlite://{db} scimbridge report unused --app gong\n  \
+         curl -s -H 'Authorization: Bearer {admin}' {base}/admin/apps/gong/reports/orphans?format=csv\n",
+        db = dir.join("scimbridge.db").display(),
         dir = dir.display(),
         gong_url = gong.base_url(),
         zoominfo_url = zoominfo.base_url(),
@@ -554,7 +709,7 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
 /// Refuses an app config the engine or the app's connector could not use.
 fn check_app_config(name: &str, kind: AppKind, config: &serde_json::Value) -> Result<(), String> {
     use engine::ConnectorFactory;
-    engine::AppSettings::from_config(name, config).map_err(|e| e.to_string())?;
+    let settings = engine::AppSettings::from_config(name, config).map_err(|e| e.to_string())?;
     if kind.has_vendor() {
         let app = store::App {
             name: name.to_owned(),
@@ -562,9 +717,16 @@ fn check_app_config(name: &str, kind: AppKind, config: &serde_json::Value) -> Re
             config: config.clone(),
             created_at: chrono::Utc::now(),
         };
-        Registry.connector(&app).map(drop).map_err(|why| {
+        let connector = Registry.connector(&app).map_err(|why| {
             format!("app '{name}' ({kind}) cannot be set up: {why}; pass --file with its 'connector' settings (see docs/vendors/)")
         })?;
+        settings
+            .check_seat_types(name, &connector.capabilities().seat_types)
+            .map_err(|e| e.to_string())?;
+    } else if !settings.prices.is_empty() {
+        return Err(format!(
+            "app '{name}' is a directory app: it has no seats to price; remove its 'prices'"
+        ));
     }
     Ok(())
 }

@@ -230,6 +230,40 @@ async fn the_demo_provisions_into_its_gong_simulator_with_no_configuration() {
         401,
         "an app token is no admin token"
     );
+
+    // Each vendor holds accounts made by hand, for the reports to show.
+    for app in ["gong", "zoominfo", "chorus"] {
+        let report = |name: &str| {
+            client
+                .get(format!(
+                    "http://127.0.0.1:{port}/admin/apps/{app}/reports/{name}"
+                ))
+                .bearer_auth(&admin)
+                .send()
+        };
+        let orphans: serde_json::Value = report("orphans").await.unwrap().json().await.unwrap();
+        let emails: Vec<&str> = orphans["orphans"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{app}: {orphans}"))
+            .iter()
+            .filter_map(|o| o["email"].as_str())
+            .collect();
+        for seeded in ["contractor@example.com", "former.rep@example.com"] {
+            assert!(emails.contains(&seeded), "{app}: {orphans}");
+        }
+        let unused: serde_json::Value = report("unused").await.unwrap().json().await.unwrap();
+        let former = unused["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["email"] == "former.rep@example.com")
+            .unwrap_or_else(|| panic!("{app}: {unused}"));
+        assert_eq!(former["daysInactive"], 120, "{app}: {former}");
+        assert!(
+            former["costPerYear"].as_f64().is_some_and(|c| c > 0.0),
+            "{app}: {former}"
+        );
+    }
 }
 
 #[test]

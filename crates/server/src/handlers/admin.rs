@@ -1,5 +1,6 @@
 //! The admin API under `/admin`, authenticated with an admin token (`scimbridge admin
-//! token-issue`), never with an app's token: approvals, failed work, a user's audit trail.
+//! token-issue`), never with an app's token: approvals, failed work, a user's audit trail,
+//! and the seat, unused-seat, orphan and drift reports.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
+use crate::reports::{self, DEFAULT_DAYS, Format, Output, Report, parse_days};
 use crate::{AppState, detached};
 
 /// A request carrying a valid admin token.
@@ -203,4 +205,98 @@ pub async fn audit(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({"writes": writes, "vendorActions": actions})))
+}
+
+fn report_error(e: engine::ReportError) -> ApiError {
+    use engine::ReportError;
+    match e {
+        ReportError::Store(e) => e.into(),
+        ReportError::NoSuchApp(_) => ApiError(ScimError::not_found(e.to_string())),
+        ReportError::NoVendor(_) => ApiError(ScimError::status(400, e.to_string())),
+        ReportError::Vendor { .. } => {
+            tracing::warn!(error = %e, "a report could not read the vendor");
+            ApiError(ScimError::status(502, e.to_string()))
+        }
+        ReportError::Setup(_) => {
+            tracing::error!(error = %e, "a report found an app it cannot set up");
+            ApiError(ScimError::status(500, e.to_string()))
+        }
+    }
+}
+
+/// The `format` and `days` of a report request; other parameters are ignored.
+fn report_query(req: &HttpRequest) -> Result<(Format, u32), ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).map_err(|e| {
+            ApiError(ScimError::invalid_value(format!(
+                "unreadable query string: {e}"
+            )))
+        })?;
+    let value = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let invalid = |why: String| ApiError(ScimError::invalid_value(why));
+    let format = value("format")
+        .map(str::parse)
+        .transpose()
+        .map_err(invalid)?
+        .unwrap_or_default();
+    let days = value("days")
+        .map(parse_days)
+        .transpose()
+        .map_err(invalid)?
+        .unwrap_or(DEFAULT_DAYS);
+    Ok((format, days))
+}
+
+fn rendered(output: &Output, app: &str, format: Format) -> Result<HttpResponse, ApiError> {
+    let body = output.render(app, format).map_err(|why| {
+        tracing::error!(error = %why, "cannot render a report");
+        ApiError::internal()
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type(format.content_type())
+        .body(body))
+}
+
+/// `GET /admin/apps/{app}/reports/{seats|unused|orphans|drift}[?format=json|csv][&days=N]`.
+pub async fn report(
+    state: web::Data<AppState>,
+    _admin: AdminAuth,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (app, name) = path.into_inner();
+    let report: Report = name
+        .parse()
+        .map_err(|why: String| ApiError(ScimError::not_found(why)))?;
+    let (format, days) = report_query(&req)?;
+    let engine = state.engine.clone();
+    let name = app.clone();
+    let output =
+        detached(async move { reports::make(&engine, &name, report, days, &|_: u64| {}).await })
+            .await?
+            .map_err(report_error)?;
+    rendered(&output, &app, format)
+}
+
+/// `POST /admin/apps/{app}/reports/drift/repair[?format=json|csv]`: queues every drifted
+/// resource for a reconcile and reports the drift it found.
+pub async fn repair_drift(
+    state: web::Data<AppState>,
+    _admin: AdminAuth,
+    app: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let app = app.into_inner();
+    let (format, _) = report_query(&req)?;
+    let engine = state.engine.clone();
+    let name = app.clone();
+    let repair = detached(async move { engine.repair_drift(&name, &|_: u64| {}).await })
+        .await?
+        .map_err(report_error)?;
+    rendered(&Output::Repair(repair), &app, format)
 }
