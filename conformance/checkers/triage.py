@@ -6,7 +6,7 @@ failure, unless an entry of the allow-list for that app names it (the app among 
 `apps`, same checker, status and check, and a reason that starts with the entry's
 `reason_starts_with`, or matches its regular expression `reason_matches`).
 Exits 1 when there is a failure nobody knows, or when a known case of the app no longer
-happens (so the list, and conformance/README.md, never outlive the bug they describe); 0
+happens (unless the entry is `intermittent`: the checker's random values decide it) (so the list, and conformance/README.md, never outlive the bug they describe); 0
 otherwise.
 
 Usage: triage.py KNOWN_FAILURES_TOML (APP SCIM2_REPORT_TXT SCIM_SANITY_REPORT_JSON)...
@@ -126,7 +126,9 @@ def triage_app(entries: list[dict], app: str, scim2_path: str, sanity_path: str)
                 f"[{app}] known: {failure}\n"
                 f"       (conformance/README.md#{known[match]['readme']})"
             )
-    stale = [e for i, e in enumerate(known) if i not in seen]
+    stale = [
+        e for i, e in enumerate(known) if i not in seen and not e.get("intermittent", False)
+    ]
 
     for failure in new:
         print(f"[{app}] NEW FAILURE: {failure}")
