@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs two independent SCIM checkers against a release build of scimbridge:
 #   scim2-tester (through scim2-cli's `scim2 test`) and `scim-sanity probe`.
-# The server runs on 127.0.0.1 with a free port and a temporary data directory, with one
-# `directory` app and a token made by the scimbridge CLI. Any failure that is not a known
-# case in conformance/checkers/known-failures.toml (each written up in
-# conformance/README.md) fails the run, and so does a known case that no longer happens.
+# The server runs on 127.0.0.1 with a free port and a temporary data directory, with two
+# apps, each with a token made by the scimbridge CLI: `directory` (a `directory` app) and
+# `gong` (a Gong app wired to a Gong simulator, `scimbridge-sim gong`, on another free
+# port, that takes the checkers' made-up e-mail domains). Both checkers run against each.
+# Any failure that is not a known case of that app in
+# conformance/checkers/known-failures.toml (each written up in conformance/README.md)
+# fails the run, and so does a known case that no longer happens.
 #
 # Installs what it needs: the checkers, pinned in conformance/checkers/requirements.txt,
 # go into a venv under target/ (CHECKERS_VENV to put it elsewhere); Python 3.11 or newer
@@ -45,49 +48,39 @@ if [ ! -x "$venv/bin/scim2" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ];
   echo "$wanted" >"$stamp"
 fi
 
-log "building scimbridge (release)"
-cargo build --release --quiet -p scimbridge
+log "building scimbridge and scimbridge-sim (release)"
+cargo build --release --quiet -p scimbridge -p simulators
 bin=$root/target/release/scimbridge
+sim=$root/target/release/scimbridge-sim
 
 work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid"
-    wait "$server_pid" 2>/dev/null || true
-  fi
+pids=()
+stop_all() {
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid"
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$work"
 }
-trap stop_server EXIT
+trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export SCIMBRIDGE_LISTEN=127.0.0.1:$port
-export SCIMBRIDGE_DATA_DIR=$work/data
-export SCIMBRIDGE_DATABASE_URL=
-export SCIMBRIDGE_PUBLIC_URL=
-export SCIMBRIDGE_LOG_FORMAT=text
-export SCIMBRIDGE_LOG_LEVEL=warn
-unset SCIMBRIDGE_CONFIG
+free_port() {
+  "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
-"$bin" app add checkers --kind directory >/dev/null
-# `token issue` prints the secret alone on its second line.
-token=$("$bin" token issue checkers --label checkers | sed -n 2p)
-case $token in
-  sbt_*) ;;
-  *) echo "scimbridge token issue printed no token" >&2; exit 1 ;;
-esac
-
-"$bin" serve >"$work/server.log" 2>&1 &
-server_pid=$!
-origin=http://127.0.0.1:$port
-# Ready when /readyz answers 200, within 30 s, or the run fails.
-if ! "$venv/bin/python" - "$origin/readyz" "$server_pid" <<'PY'
-import os, sys, time, urllib.request
+# Waits until URL answers (any HTTP status) while process PID lives, for 30 s at most.
+wait_for() {
+  "$venv/bin/python" - "$1" "$2" <<'PY'
+import os, sys, time, urllib.error, urllib.request
 url, pid, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + 30
 while time.monotonic() < deadline:
     try:
         urllib.request.urlopen(url, timeout=1)
+        sys.exit(0)
+    except urllib.error.HTTPError:
         sys.exit(0)
     except OSError:
         try:
@@ -97,30 +90,98 @@ while time.monotonic() < deadline:
         time.sleep(0.1)
 sys.exit(1)
 PY
-then
+}
+
+# The Gong simulator: any e-mail domain (scim2-tester makes up `<uuid>@<uuid>.com`), and
+# seats and rate limits that the checkers' few hundred calls never reach; the bridge's
+# own limiter for the app is set to the same rate below.
+sim_port=$(free_port)
+"$sim" gong --listen "127.0.0.1:$sim_port" --domain '*' --recording-seats 1000 \
+  --per-second 50 --per-day 1000000 >"$work/gong.log" 2>&1 &
+pids+=($!)
+if ! wait_for "http://127.0.0.1:$sim_port/_sim/faults" "${pids[-1]}"; then
+  cat "$work/gong.log"
+  echo "the Gong simulator did not start on 127.0.0.1:$sim_port" >&2
+  exit 1
+fi
+
+port=$(free_port)
+export SCIMBRIDGE_LISTEN=127.0.0.1:$port
+export SCIMBRIDGE_DATA_DIR=$work/data
+export SCIMBRIDGE_DATABASE_URL=
+export SCIMBRIDGE_PUBLIC_URL=
+export SCIMBRIDGE_LOG_FORMAT=text
+export SCIMBRIDGE_LOG_LEVEL=warn
+unset SCIMBRIDGE_CONFIG
+
+# `token issue` prints the secret alone on its second line.
+issue_token() {
+  local token
+  token=$("$bin" token issue "$1" --label checkers | sed -n 2p)
+  case $token in
+    sbt_*) echo "$token" ;;
+    *) echo "scimbridge token issue printed no token for $1" >&2; return 1 ;;
+  esac
+}
+
+"$bin" app add directory --kind directory >/dev/null
+directory_token=$(issue_token directory)
+# The simulator's demo credentials (`scimbridge-sim gong` prints them).
+cat >"$work/gong.json" <<JSON
+{
+  "connector": {
+    "base_url": "http://127.0.0.1:$sim_port",
+    "scim_token": "demo-scim-token",
+    "access_key": "demo-access-key",
+    "access_key_secret": "demo-access-key-secret",
+    "rate_limit": {"limits": [{"calls": 50, "per_ms": 1000}], "max_wait_ms": 30000}
+  },
+  "mapping": {"default": {"role": "Sales Rep", "seat": "recording"}},
+  "policies": {"approve_admin_grants": false}
+}
+JSON
+"$bin" app add gong --kind gong --file "$work/gong.json" >/dev/null
+gong_token=$(issue_token gong)
+
+"$bin" serve >"$work/server.log" 2>&1 &
+pids+=($!)
+origin=http://127.0.0.1:$port
+if ! wait_for "$origin/readyz" "${pids[-1]}"; then
   cat "$work/server.log"
   echo "scimbridge did not become ready on $origin" >&2
   exit 1
 fi
-base=$origin/apps/checkers/scim/v2
-log "scimbridge serving $base"
 
-# Both checkers exit non-zero on any failure; the triage below decides which ones are known.
-# The token goes through the environment, not the command line, where scim2-cli allows it.
-log "scim2 test (scim2-tester)"
-SCIM_CLI_HEADERS="Authorization: Bearer $token" \
-  timeout 300 "$venv/bin/scim2" -u "$base" test >"$work/scim2.txt" 2>&1 || true
+# Runs both checkers against app $1 with token $2. Both exit non-zero on any failure; the
+# triage below decides which ones are known.
+check() {
+  local app=$1 token=$2 base=$origin/apps/$1/scim/v2 out=$work/$1
+  mkdir -p "$out"
+  log "[$app] scimbridge serving $base"
+  log "[$app] scim2 test (scim2-tester)"
+  # The token goes through the environment, not the command line, where scim2-cli allows it.
+  SCIM_CLI_HEADERS="Authorization: Bearer $token" \
+    timeout 300 "$venv/bin/scim2" -u "$base" test >"$out/scim2.txt" 2>&1 || true
+  log "[$app] scim-sanity probe"
+  timeout 300 "$venv/bin/scim-sanity" probe "$base" --token "$token" --i-accept-side-effects \
+    --timeout 30 --json-output >"$out/scim-sanity.json" 2>"$out/scim-sanity.err" || true
+  cat "$out/scim-sanity.err"
+}
 
-log "scim-sanity probe"
-timeout 300 "$venv/bin/scim-sanity" probe "$base" --token "$token" --i-accept-side-effects \
-  --timeout 30 --json-output >"$work/scim-sanity.json" 2>"$work/scim-sanity.err" || true
-cat "$work/scim-sanity.err"
+check directory "$directory_token"
+check gong "$gong_token"
 
 log "triage against $known"
-if ! "$venv/bin/python" conformance/checkers/triage.py "$known" "$work/scim2.txt" "$work/scim-sanity.json"; then
-  echo "== scim2 test: the whole report"
-  cat "$work/scim2.txt"
+if ! "$venv/bin/python" conformance/checkers/triage.py "$known" \
+  directory "$work/directory/scim2.txt" "$work/directory/scim-sanity.json" \
+  gong "$work/gong/scim2.txt" "$work/gong/scim-sanity.json"; then
+  for app in directory gong; do
+    echo "== [$app] scim2 test: the whole report"
+    cat "$work/$app/scim2.txt"
+  done
   echo "== scimbridge log: the last 100 lines (warnings and errors)"
   tail -n 100 "$work/server.log"
+  echo "== Gong simulator log: the last 20 lines"
+  tail -n 20 "$work/gong.log"
   exit 1
 fi

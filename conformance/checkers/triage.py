@@ -1,13 +1,17 @@
 """Compares what the independent SCIM checkers reported with the known cases.
 
-Reads the text report of `scim2 test` and the JSON report of `scim-sanity probe`, and the
-allow-list in known-failures.toml. Every result that is not a pass is a failure, unless an
-entry of the allow-list names it (same checker, status and check, and a reason that starts
-with the entry's text). Exits 1 when there is a failure nobody knows, or when a known case
-no longer happens (so the list, and conformance/README.md, never outlive the bug they
-describe); 0 otherwise.
+Reads the text report of `scim2 test` and the JSON report of `scim-sanity probe` of each
+app, and the allow-list in known-failures.toml. Every result that is not a pass is a
+failure, unless an entry of the allow-list for that app names it (the app among its
+`apps`, same checker, status and check, and a reason that starts with the entry's
+`reason_starts_with`, or matches its regular expression `reason_matches`).
+Exits 1 when there is a failure nobody knows, or when a known case of the app no longer
+happens (unless the entry is `intermittent`: the checker's random values decide it) (so the list, and conformance/README.md, never outlive the bug they describe); 0
+otherwise.
 
-Usage: triage.py KNOWN_FAILURES_TOML SCIM2_REPORT_TXT SCIM_SANITY_REPORT_JSON
+Usage: triage.py KNOWN_FAILURES_TOML (APP SCIM2_REPORT_TXT SCIM_SANITY_REPORT_JSON)...
+
+Prints one closing line for all the apps given.
 """
 
 import json
@@ -81,24 +85,35 @@ def sanity_report(document: dict) -> Report:
 
 
 def is_known(failure: Failure, entry: dict) -> bool:
+    # A reason that names a generated id is matched by a regular expression instead.
+    if "reason_matches" in entry:
+        reason_known = re.match(entry["reason_matches"], failure.reason) is not None
+    else:
+        reason_known = failure.reason.startswith(entry["reason_starts_with"])
     return (
         failure.checker == entry["checker"]
         and failure.status == entry["status"]
         and failure.check == entry["check"]
-        and failure.reason.startswith(entry["reason_starts_with"])
+        and reason_known
     )
 
 
-def main(known_path: str, scim2_path: str, sanity_path: str) -> int:
-    with open(known_path, "rb") as f:
-        known = tomllib.load(f).get("known", [])
+@dataclass
+class Outcome:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def triage_app(entries: list[dict], app: str, scim2_path: str, sanity_path: str) -> Outcome:
+    known = [e for e in entries if app in e["apps"]]
     with open(scim2_path, encoding="utf-8") as f:
         scim2 = scim2_report(f.read())
     with open(sanity_path, encoding="utf-8") as f:
         sanity = sanity_report(json.load(f))
     if scim2.total() == 0 or sanity.total() == 0:
-        print("a checker reported no results at all: see its output")
-        return 1
+        print(f"[{app}] a checker reported no results at all: see its output")
+        return Outcome(failed=1)
 
     new, seen = [], set()
     for failure in scim2.failures + sanity.failures:
@@ -107,31 +122,55 @@ def main(known_path: str, scim2_path: str, sanity_path: str) -> int:
             new.append(failure)
         else:
             seen.add(match)
-            print(f"known: {failure}\n       (conformance/README.md#{known[match]['readme']})")
-    stale = [e for i, e in enumerate(known) if i not in seen]
+            print(
+                f"[{app}] known: {failure}\n"
+                f"       (conformance/README.md#{known[match]['readme']})"
+            )
+    stale = [
+        e for i, e in enumerate(known) if i not in seen and not e.get("intermittent", False)
+    ]
 
     for failure in new:
-        print(f"NEW FAILURE: {failure}")
+        print(f"[{app}] NEW FAILURE: {failure}")
     for entry in stale:
         print(
-            f"KNOWN CASE NO LONGER SEEN: {entry['checker']} {entry['status']} {entry['check']}: "
-            f"{entry['reason_starts_with']} — remove it from known-failures.toml and "
-            f"conformance/README.md"
+            f"[{app}] KNOWN CASE NO LONGER SEEN: {entry['checker']} {entry['status']} "
+            f"{entry['check']}: {entry.get('reason_starts_with') or entry['reason_matches']} — "
+            f"remove {app} from its apps "
+            f"in known-failures.toml, and the case from conformance/README.md if no app has it"
         )
     tolerated = sum(1 for f in scim2.failures + sanity.failures if f not in new)
     print(
-        f"checkers: scim2-tester {scim2.total()} results, scim-sanity {sanity.total()}; "
+        f"checkers [{app}]: scim2-tester {scim2.total()} results, scim-sanity {sanity.total()}; "
         f"{len(new)} new failures, {tolerated} known cases, {len(stale)} stale entries"
     )
-    # Known cases count as skipped: the closing line is read by CI.
-    print(
-        f"checkers: {scim2.passed + sanity.passed} passed, {len(new) + len(stale)} failed, "
-        f"{scim2.skipped + sanity.skipped + tolerated} skipped"
+    # Known cases count as skipped.
+    return Outcome(
+        passed=scim2.passed + sanity.passed,
+        failed=len(new) + len(stale),
+        skipped=scim2.skipped + sanity.skipped + tolerated,
     )
-    return 1 if new or stale else 0
+
+
+def main(known_path: str, *runs: str) -> int:
+    with open(known_path, "rb") as f:
+        entries = tomllib.load(f).get("known", [])
+    for entry in entries:
+        if not entry.get("apps"):
+            print(f"known-failures entry without apps: {entry}")
+            return 1
+    total = Outcome()
+    for i in range(0, len(runs), 3):
+        outcome = triage_app(entries, *runs[i : i + 3])
+        total.passed += outcome.passed
+        total.failed += outcome.failed
+        total.skipped += outcome.skipped
+    # The closing line is read by CI.
+    print(f"checkers: {total.passed} passed, {total.failed} failed, {total.skipped} skipped")
+    return 1 if total.failed else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) < 5 or (len(sys.argv) - 2) % 3 != 0:
         sys.exit(__doc__)
     sys.exit(main(*sys.argv[1:]))

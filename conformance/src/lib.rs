@@ -12,6 +12,8 @@
 //!
 //! `CONFORMANCE_LOG=<tracing filter>` prints the server's log to stderr.
 
+pub mod fleet;
+
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;

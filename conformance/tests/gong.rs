@@ -304,3 +304,54 @@ async fn deactivating_the_last_technical_administrator_is_refused_and_gong_is_un
     read.expect_status(200);
     assert_eq!(read.json["active"], true, "the staged change was undone");
 }
+
+/// The User schema of a Gong app says what Gong cannot take a user without (an e-mail, a
+/// first and a last name), so that a client reading `/Schemas` sends them; a `directory`
+/// app's does not.
+#[tokio::test]
+async fn a_gong_apps_user_schema_requires_what_gong_needs() {
+    let sim = GongSim::start(GongConfig::default()).await.unwrap();
+    let server = bridge(&sim).await;
+    let required = |schema: &Value, attribute: &str, sub: Option<&str>| {
+        let attr = schema["attributes"]
+            .as_array()
+            .and_then(|list| list.iter().find(|a| a["name"] == attribute))
+            .unwrap_or_else(|| panic!("no {attribute} in {schema}"));
+        let attr = match sub {
+            Some(sub) => attr["subAttributes"]
+                .as_array()
+                .and_then(|list| list.iter().find(|a| a["name"] == sub))
+                .unwrap_or_else(|| panic!("no {attribute}.{sub}")),
+            None => attr,
+        };
+        attr["required"].as_bool().expect("required is a boolean")
+    };
+    let by_id = server.get(&format!("/Schemas/{USER_URN}")).send().await;
+    by_id.expect_status(200);
+    let listed = server.get("/Schemas").send().await;
+    let in_list = listed
+        .expect_list()
+        .iter()
+        .find(|s| s["id"] == USER_URN)
+        .expect("the User schema is listed")
+        .clone();
+    for schema in [&by_id.json, &in_list] {
+        assert!(required(schema, "userName", None));
+        for (attribute, sub) in [
+            ("emails", None),
+            ("emails", Some("value")),
+            ("name", None),
+            ("name", Some("givenName")),
+            ("name", Some("familyName")),
+        ] {
+            assert!(required(schema, attribute, sub), "{attribute} {sub:?}");
+        }
+        assert!(!required(schema, "emails", Some("type")));
+        assert!(!required(schema, "displayName", None));
+    }
+
+    let directory = TestServer::start().await;
+    let plain = directory.get(&format!("/Schemas/{USER_URN}")).send().await;
+    assert!(!required(&plain.json, "emails", None));
+    assert!(!required(&plain.json, "name", Some("givenName")));
+}

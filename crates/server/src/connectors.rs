@@ -21,6 +21,25 @@ impl Registry {
     pub fn available() -> Vec<AppKind> {
         vec![AppKind::Gong, AppKind::ZoomInfo, AppKind::Chorus]
     }
+
+    /// User attributes (dotted paths) that an app of `kind` cannot provision without, on top
+    /// of the schema's: a vendor identifies people by e-mail (the engine refuses a User
+    /// without one), and Gong and ZoomInfo refuse a user without first and last name.
+    pub fn required_user_attributes(kind: AppKind) -> &'static [&'static str] {
+        const EMAIL: &[&str] = &["emails", "emails.value"];
+        const EMAIL_AND_NAME: &[&str] = &[
+            "emails",
+            "emails.value",
+            "name",
+            "name.givenName",
+            "name.familyName",
+        ];
+        match kind {
+            AppKind::Directory => &[],
+            AppKind::Chorus => EMAIL,
+            AppKind::Gong | AppKind::ZoomInfo => EMAIL_AND_NAME,
+        }
+    }
 }
 
 impl ConnectorFactory for Registry {

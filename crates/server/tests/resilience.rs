@@ -1,25 +1,29 @@
-//! The real `scimbridge` binary under process-level failures, in front of the Gong
+//! The real `scimbridge` binary under process-level failures, in front of a vendor
 //! simulator (in this test process, on one port for the whole test):
-//! - SIGKILLed at random points while an IdP sends 200 provisioning operations, and
-//!   restarted on the same SQLite data directory;
+//! - SIGKILLed at random points, at least 20 times, while an IdP sends provisioning
+//!   operations, and restarted on the same SQLite data directory; once each for Gong,
+//!   ZoomInfo and Chorus;
 //! - two processes sharing one PostgreSQL database (`DATABASE_URL`), both taking SCIM
 //!   writes and running workers.
 //!
-//! Either way, every operation the IdP got a 2xx for must be reflected in Gong, and no
-//! vendor action may happen twice. The bridges are child processes killed on drop, so a
+//! Either way, every operation the IdP got a 2xx for must be reflected in the vendor, and
+//! no vendor action may happen twice. The bridges are child processes killed on drop, so a
 //! failing test leaves none behind.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+use simulators::CallRecord;
+use simulators::chorus::{self, ChorusConfig, ChorusHandle, ChorusSim};
 use simulators::gong::{GongConfig, GongHandle, GongSim, SeatType};
+use simulators::zoominfo::{self, ZoomInfoConfig, ZoomInfoHandle, ZoomInfoSim};
 
 const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -81,29 +85,18 @@ impl Env {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    /// Adds a Gong app pointed at `sim` whose limiter allows `per_second` calls; returns a
-    /// bearer token for it.
-    fn add_gong_app(&self, app: &str, sim: &GongHandle, per_second: u32) -> String {
-        let creds = sim.credentials();
-        let config = json!({
-            "connector": {
-                "base_url": sim.base_url(),
-                "scim_token": creds.scim_token,
-                "access_key": creds.access_key,
-                "access_key_secret": creds.access_key_secret,
-                "rate_limit": {"limits": [{"calls": per_second, "per_ms": 1000}], "max_wait_ms": 30000}
-            },
-            "mapping": {"default": {"role": "Sales Rep", "seat": "recording"}},
-            "policies": {"approve_admin_grants": false}
-        });
+    /// Adds an app of `vendor`'s kind pointed at it, whose limiter allows `per_second`
+    /// calls; returns a bearer token for it.
+    fn add_app(&self, app: &str, vendor: &Vendor, per_second: u32) -> String {
         let file = self.logs.join(format!("{app}.json"));
-        std::fs::write(&file, config.to_string()).expect("the app config is written");
+        std::fs::write(&file, vendor.app_config(per_second).to_string())
+            .expect("the app config is written");
         self.run(&[
             "app",
             "add",
             app,
             "--kind",
-            "gong",
+            vendor.kind(),
             "--file",
             file.to_str().expect("a UTF-8 path"),
         ]);
@@ -199,16 +192,213 @@ fn email(n: usize) -> String {
 #[derive(Debug, Clone, Copy)]
 enum Op {
     Create,
-    Rename,
+    /// The vendor's [`Vendor::change`] of the user.
+    Change,
     Deactivate,
 }
 
-/// What the IdP last got a 2xx for, per user: what Gong must end up with.
+/// What the IdP last got a 2xx for, per user: what the vendor must end up with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Expected {
-    last_name: String,
+    changed: bool,
     active: bool,
 }
+
+/// The simulator behind the bridge, and what each test expects of its accounts.
+enum Vendor {
+    Gong(GongHandle),
+    ZoomInfo(ZoomInfoHandle),
+    Chorus(ChorusHandle),
+}
+
+/// An account as the tests compare it across vendors.
+struct Account {
+    id: String,
+    active: bool,
+    /// Whether the vendor shows the user's [`Vendor::change`].
+    changed: bool,
+    /// Whether the vendor shows the access of the app's mapping (role, seat, team…).
+    mapped: bool,
+    /// Whether a deactivation freed what the account held (seat, credits).
+    freed: bool,
+}
+
+impl Vendor {
+    async fn start(kind: &str, per_second: u32, users: u32) -> Vendor {
+        match kind {
+            "gong" => Vendor::Gong(
+                GongSim::start(
+                    GongConfig::default()
+                        .rate_limit(per_second, 10_000_000)
+                        .seats(users, 20),
+                )
+                .await
+                .unwrap(),
+            ),
+            "zoominfo" => Vendor::ZoomInfo(
+                ZoomInfoSim::start(
+                    ZoomInfoConfig::default()
+                        .rate_limit(per_second, 10_000_000)
+                        .seats(users + 1)
+                        .credit_pool(u64::from(users) * ZOOMINFO_CAP),
+                )
+                .await
+                .unwrap(),
+            ),
+            "chorus" => Vendor::Chorus(
+                ChorusSim::start(
+                    ChorusConfig::default()
+                        .rate_limit(per_second, 10_000_000)
+                        .extra_seats(users),
+                )
+                .await
+                .unwrap(),
+            ),
+            other => panic!("no simulator for {other}"),
+        }
+    }
+
+    /// The `--kind` of its apps.
+    fn kind(&self) -> &'static str {
+        match self {
+            Vendor::Gong(_) => "gong",
+            Vendor::ZoomInfo(_) => "zoominfo",
+            Vendor::Chorus(_) => "chorus",
+        }
+    }
+
+    /// An app's config pointed at the simulator, with a limiter of `per_second` calls.
+    fn app_config(&self, per_second: u32) -> Value {
+        let rate_limit =
+            json!({"limits": [{"calls": per_second, "per_ms": 1000}], "max_wait_ms": 30000});
+        match self {
+            Vendor::Gong(sim) => {
+                let creds = sim.credentials();
+                json!({
+                    "connector": {
+                        "base_url": sim.base_url(),
+                        "scim_token": creds.scim_token,
+                        "access_key": creds.access_key,
+                        "access_key_secret": creds.access_key_secret,
+                        "rate_limit": rate_limit
+                    },
+                    "mapping": {"default": {"role": "Sales Rep", "seat": "recording"}},
+                    "policies": {"approve_admin_grants": false}
+                })
+            }
+            Vendor::ZoomInfo(sim) => json!({
+                "connector": {
+                    "base_url": sim.base_url(),
+                    "username": sim.config().username,
+                    "password": sim.config().password,
+                    "rate_limit": rate_limit
+                },
+                "mapping": {"default": {"role": "User", "team": "Sales", "credit_limit": ZOOMINFO_CAP}},
+                "policies": {"approve_admin_grants": false, "content_owner": "admin@example.com"}
+            }),
+            Vendor::Chorus(sim) => json!({
+                "connector": {
+                    "base_url": sim.base_url(),
+                    "admin_email": "admin@example.com",
+                    "admin_password": "demo-password",
+                    "rate_limit": rate_limit
+                },
+                "mapping": {"default": {"role": "Rep", "team": "Sales East"}},
+                "policies": {"approve_admin_grants": false}
+            }),
+        }
+    }
+
+    /// The vendor's account for user `n`, if it has one.
+    fn account(&self, n: usize) -> Option<Account> {
+        let who = email(n);
+        let renamed = format!("Renamed{n}");
+        match self {
+            Vendor::Gong(sim) => sim.user_by_email(&who).map(|u| Account {
+                id: u.id.to_string(),
+                active: u.active,
+                changed: u.last_name == renamed,
+                mapped: u.seat == Some(SeatType::Recording)
+                    && !u.profiles.is_empty()
+                    && u.profiles.values().all(|p| p == "Sales Rep"),
+                freed: u.seat.is_none(),
+            }),
+            Vendor::ZoomInfo(sim) => sim.user_by_email(&who).map(|u| Account {
+                id: u.id.to_string(),
+                active: u.status == zoominfo::Status::Active,
+                changed: u.last_name == renamed,
+                mapped: u.role == zoominfo::Role::User
+                    && u.team_name.as_deref() == Some("Sales")
+                    && u.credit_limit == ZOOMINFO_CAP,
+                freed: u.credit_limit == 0,
+            }),
+            Vendor::Chorus(sim) => sim.user_by_email(&who).map(|u| Account {
+                id: u.id.to_string(),
+                active: u.status != chorus::Status::Deactivated,
+                changed: u.team.as_deref() == Some("Sales"),
+                mapped: u.role == chorus::Role::Rep
+                    && matches!(u.team.as_deref(), Some("Sales East" | "Sales")),
+                freed: !u.status.holds_seat(),
+            }),
+        }
+    }
+
+    fn users_per_email(&self) -> BTreeMap<String, usize> {
+        match self {
+            Vendor::Gong(sim) => sim.users_per_email(),
+            Vendor::ZoomInfo(sim) => sim.users_per_email(),
+            Vendor::Chorus(sim) => sim.users_per_email(),
+        }
+    }
+
+    fn calls(&self) -> Vec<CallRecord> {
+        match self {
+            Vendor::Gong(sim) => sim.calls(),
+            Vendor::ZoomInfo(sim) => sim.calls(),
+            Vendor::Chorus(sim) => sim.calls(),
+        }
+    }
+
+    fn max_calls_in_window(&self, window: Duration) -> usize {
+        match self {
+            Vendor::Gong(sim) => sim.max_calls_in_window(window),
+            Vendor::ZoomInfo(sim) => sim.max_calls_in_window(window),
+            Vendor::Chorus(sim) => sim.max_calls_in_window(window),
+        }
+    }
+
+    /// The call that makes an account: `(method, route)`.
+    fn create_route(&self) -> (&'static str, &'static str) {
+        match self {
+            Vendor::Gong(_) => ("POST", "/scim/v2/Users"),
+            Vendor::ZoomInfo(_) => ("POST", "/admin/users"),
+            Vendor::Chorus(_) => ("POST", "/api/settings/users/invite"),
+        }
+    }
+
+    /// Vendor calls of the create route it answered with a 2xx: accounts really made.
+    fn accounts_created(&self) -> usize {
+        let (method, route) = self.create_route();
+        self.calls()
+            .iter()
+            .filter(|c| c.method == method && c.route == route)
+            .filter(|c| matches!(c.status, Some(s) if (200..300).contains(&s)))
+            .count()
+    }
+}
+
+/// The PATCH operation of [`Op::Change`] of user `n` in an app of `kind`: a new family
+/// name, or for Chorus, whose console cannot rename, a new team.
+fn change(kind: &str, n: usize) -> Value {
+    if kind == "chorus" {
+        json!({"op": "replace", "path": format!("{BRIDGE_URN}:team"), "value": "Sales"})
+    } else {
+        json!({"op": "replace", "path": "name.familyName", "value": format!("Renamed{n}")})
+    }
+}
+
+/// The credit cap the ZoomInfo app's mapping gives each user.
+const ZOOMINFO_CAP: u64 = 20;
 
 /// An IdP that retries what got no answer (the bridge was killed under it), as Okta and
 /// Entra do; a create retried after it was committed gets a 409 and is looked up.
@@ -217,11 +407,17 @@ struct Idp {
     token: String,
     /// The bridges to write to, op by op in turn.
     bases: Vec<String>,
+    /// The app's kind, for its [`change`].
+    kind: &'static str,
+    /// Operations acknowledged so far.
+    acknowledged: AtomicUsize,
 }
 
 impl Idp {
-    fn new(token: String, origins: &[String], app: &str) -> Idp {
+    fn new(token: String, origins: &[String], app: &str, vendor: &Vendor) -> Idp {
         Idp {
+            kind: vendor.kind(),
+            acknowledged: AtomicUsize::new(0),
             client: reqwest::Client::builder()
                 .no_proxy()
                 .timeout(Duration::from_secs(30))
@@ -283,11 +479,9 @@ impl Idp {
                         _ => None,
                     }
                 }
-                (Op::Rename, Some(id)) | (Op::Deactivate, Some(id)) => {
+                (Op::Change, Some(id)) | (Op::Deactivate, Some(id)) => {
                     let operation = match op {
-                        Op::Rename => {
-                            json!({"op": "replace", "path": "name.familyName", "value": format!("Renamed{n}")})
-                        }
+                        Op::Change => change(self.kind, n),
                         _ => json!({"op": "replace", "value": {"active": false}}),
                     };
                     let body = json!({"schemas": [PATCH_URN], "Operations": [operation]});
@@ -307,6 +501,7 @@ impl Idp {
                 (_, None) => panic!("user {n} has no id to change"),
             };
             if let Some(id) = result {
+                self.acknowledged.fetch_add(1, Ordering::SeqCst);
                 return id;
             }
             assert!(
@@ -361,7 +556,7 @@ impl Idp {
             let unsynced: Vec<&Value> = users
                 .iter()
                 .filter(|u| {
-                    // A user deactivated before its first reconcile never reaches Gong.
+                    // A user deactivated before its first reconcile never reaches the vendor.
                     let linked = u[BRIDGE_URN]["vendorId"].is_string() || u["active"] == false;
                     u[BRIDGE_URN]["syncState"] != "synced" || !linked
                 })
@@ -381,14 +576,14 @@ impl Idp {
     }
 }
 
-/// The operations of a run: a create for each of `users`, then a rename of the first
-/// `renames` and a deactivation of the first `deactivations`, each user's in that order.
-fn plan(users: usize, renames: usize, deactivations: usize) -> Vec<Vec<Op>> {
+/// The operations of a run: a create for each of `users`, then a change of the first
+/// `changes` and a deactivation of the first `deactivations`, each user's in that order.
+fn plan(users: usize, changes: usize, deactivations: usize) -> Vec<Vec<Op>> {
     (0..users)
         .map(|n| {
             let mut ops = vec![Op::Create];
-            if n < renames {
-                ops.push(Op::Rename);
+            if n < changes {
+                ops.push(Op::Change);
             }
             if n < deactivations {
                 ops.push(Op::Deactivate);
@@ -417,7 +612,7 @@ async fn run_plan(
             let mut turn = client;
             for (n, ops) in mine {
                 let mut expected = Expected {
-                    last_name: format!("Family{n}"),
+                    changed: false,
                     active: true,
                 };
                 let mut id: Option<String> = None;
@@ -426,7 +621,7 @@ async fn run_plan(
                     turn += 1;
                     match op {
                         Op::Create => {}
-                        Op::Rename => expected.last_name = format!("Renamed{n}"),
+                        Op::Change => expected.changed = true,
                         Op::Deactivate => expected.active = false,
                     }
                 }
@@ -446,22 +641,20 @@ async fn run_plan(
     (expected, ids)
 }
 
-/// Gong matches what the IdP was told, with at most one account per user: every active
-/// user has one, and so has every deactivated user that reached Gong before it left.
-/// Returns how many accounts were provisioned.
-fn assert_gong_matches(
-    sim: &GongHandle,
+/// The vendor matches what the IdP was told, with at most one account per user: every
+/// active user has one, and so has every deactivated user that reached the vendor before
+/// it left. Returns how many accounts were provisioned.
+fn assert_vendor_matches(
+    vendor: &Vendor,
     expected: &BTreeMap<usize, Expected>,
     users: &[Value],
 ) -> usize {
-    let duplicates: Vec<_> = sim
-        .users_per_email()
-        .into_iter()
-        .filter(|(_, n)| *n > 1)
-        .collect();
+    let per_email = vendor.users_per_email();
+    let duplicates: Vec<_> = per_email.iter().filter(|(_, n)| **n > 1).collect();
     assert!(
         duplicates.is_empty(),
-        "duplicate Gong accounts: {duplicates:?}"
+        "duplicate {} accounts: {duplicates:?}",
+        vendor.kind()
     );
     let vendor_ids: BTreeMap<String, Option<String>> = users
         .iter()
@@ -476,45 +669,32 @@ fn assert_gong_matches(
     let mut provisioned = 0;
     for (n, want) in expected {
         let who = email(*n);
-        let Some(gong) = sim.user_by_email(&who) else {
-            assert!(!want.active, "Gong has no {who}");
-            assert_eq!(vendor_ids[&who], None, "{who} names no Gong account");
+        let Some(account) = vendor.account(*n) else {
+            assert!(!want.active, "{} has no {who}", vendor.kind());
+            assert_eq!(vendor_ids[&who], None, "{who} names no account");
             continue;
         };
         provisioned += 1;
         assert_eq!(
             vendor_ids[&who],
-            Some(gong.id.to_string()),
-            "the SCIM user {who} names its Gong account"
+            Some(account.id.clone()),
+            "the SCIM user {who} names its {} account",
+            vendor.kind()
         );
-        assert_eq!(gong.active, want.active, "{who}");
+        assert_eq!(account.active, want.active, "{who}");
         if want.active {
-            assert_eq!(gong.last_name, want.last_name, "{who}");
-            assert_eq!(gong.seat, Some(SeatType::Recording), "{who}");
-            assert!(
-                !gong.profiles.is_empty() && gong.profiles.values().all(|p| p == "Sales Rep"),
-                "{who}: {:?}",
-                gong.profiles
-            );
+            assert_eq!(account.changed, want.changed, "{who}'s change");
+            assert!(account.mapped, "{who} has the mapped access");
         } else {
-            assert_eq!(gong.seat, None, "{who}'s seat was freed");
+            assert!(account.freed, "{who}'s seat or credits were freed");
         }
     }
     assert_eq!(
-        sim.users().len(),
+        per_email.values().sum::<usize>(),
         provisioned + 1,
         "the seeded admin and ours"
     );
     provisioned
-}
-
-/// Gong calls of `route` it answered with a 2xx: what it really did.
-fn done_calls(sim: &GongHandle, method: &str, route: &str) -> usize {
-    sim.calls()
-        .iter()
-        .filter(|c| c.method == method && c.route == route)
-        .filter(|c| matches!(c.status, Some(s) if (200..300).contains(&s)))
-        .count()
 }
 
 fn unique_app(prefix: &str) -> String {
@@ -539,30 +719,30 @@ fn engine_vars(write_wait_ms: u64) -> Vec<(String, String)> {
     .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkilled_at_random_points_during_200_operations_nothing_is_lost_or_created_twice() {
+/// Kills spread over a run: one after about every `1/KILLS` of its operations.
+const KILLS: usize = 25;
+
+/// Runs a plan of `users` creates, `changes` changes and `deactivations` deactivations
+/// against one bridge in front of a `kind` simulator, SIGKILLing and restarting the bridge
+/// after about every 1/25 of the operations (plus a random delay) while 8 IdP clients
+/// keep writing; then checks the vendor matches what the IdP was told, every account made
+/// once.
+async fn sigkilled_during(kind: &str, users: usize, changes: usize, deactivations: usize) {
     let per_second = 30;
-    let sim = GongSim::start(
-        GongConfig::default()
-            .rate_limit(per_second, 10_000_000)
-            .seats(200, 20),
-    )
-    .await
-    .unwrap();
+    let vendor = Vendor::start(kind, per_second, users as u32).await;
     let dir = tempfile::tempdir().unwrap();
     let env = Env {
         data: Data::Sqlite(dir.path().join("data")),
         logs: dir.path().to_owned(),
         vars: engine_vars(2000),
     };
-    let token = env.add_gong_app("gong", &sim, per_second);
+    let token = env.add_app(kind, &vendor, per_second);
     let mut bridge = Bridge::new(env);
     bridge.start().await;
-    let idp = Arc::new(Idp::new(token, &[bridge.origin()], "gong"));
+    let idp = Arc::new(Idp::new(token, &[bridge.origin()], kind, &vendor));
 
-    // 120 creates, 50 renames, 30 deactivations.
-    let plan = plan(120, 50, 30);
-    assert_eq!(plan.iter().map(Vec::len).sum::<usize>(), 200);
+    let plan = plan(users, changes, deactivations);
+    let operations = plan.iter().map(Vec::len).sum::<usize>();
     let done = Arc::new(AtomicBool::new(false));
     let running = {
         let (idp, done) = (idp.clone(), done.clone());
@@ -572,35 +752,62 @@ async fn sigkilled_at_random_points_during_200_operations_nothing_is_lost_or_cre
             outcome
         })
     };
+    let step = operations.div_ceil(KILLS);
     let mut rng = StdRng::seed_from_u64(4);
     let mut kills = 0;
-    while !done.load(Ordering::SeqCst) {
-        tokio::time::sleep(Duration::from_millis(rng.random_range(300..2500))).await;
+    let mut next = step;
+    'run: while !done.load(Ordering::SeqCst) {
+        while idp.acknowledged.load(Ordering::SeqCst) < next {
+            if done.load(Ordering::SeqCst) {
+                break 'run;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..400))).await;
         if done.load(Ordering::SeqCst) {
             break;
         }
         bridge.kill();
         kills += 1;
+        next += step;
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..300))).await;
         bridge.start().await;
     }
     let (expected, _ids) = running.await.expect("the IdP finished");
-    assert!(kills >= 5, "the bridge was killed only {kills} times");
+    assert!(kills >= 20, "the bridge was killed only {kills} times");
 
     let users = idp
         .all_synced(expected.len(), Duration::from_secs(120))
         .await;
-    let provisioned = assert_gong_matches(&sim, &expected, &users);
+    let provisioned = assert_vendor_matches(&vendor, &expected, &users);
     assert_eq!(
-        done_calls(&sim, "POST", "/scim/v2/Users"),
+        vendor.accounts_created(),
         provisioned,
-        "Gong created each user once"
+        "{kind} made each account once"
     );
     eprintln!(
-        "{kills} SIGKILLs during 200 operations; {} Gong calls, at most {} in a second",
-        sim.calls().len(),
-        sim.max_calls_in_window(Duration::from_secs(1))
+        "{kind}: {kills} SIGKILLs during {operations} operations; {} vendor calls, at most {} in a second",
+        vendor.calls().len(),
+        vendor.max_calls_in_window(Duration::from_secs(1))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gong_sigkilled_at_random_points_during_200_operations_nothing_is_lost_or_created_twice() {
+    // 120 creates, 50 renames, 30 deactivations.
+    sigkilled_during("gong", 120, 50, 30).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zoominfo_sigkilled_at_random_points_during_120_operations_nothing_is_lost_or_created_twice()
+ {
+    sigkilled_during("zoominfo", 70, 30, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chorus_sigkilled_at_random_points_during_120_operations_nothing_is_lost_or_created_twice()
+{
+    sigkilled_during("chorus", 70, 30, 20).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -614,13 +821,7 @@ async fn two_processes_on_one_postgres_apply_1000_operations_exactly_once() {
     };
     // Each process has its own limiter at the app's limit, so Gong sees up to twice it.
     let per_process = 30;
-    let sim = GongSim::start(
-        GongConfig::default()
-            .rate_limit(2 * per_process, 10_000_000)
-            .seats(500, 20),
-    )
-    .await
-    .unwrap();
+    let vendor = Vendor::start("gong", 2 * per_process, 500).await;
     let dir = tempfile::tempdir().unwrap();
     let env = Env {
         data: Data::Postgres(url.clone()),
@@ -628,12 +829,17 @@ async fn two_processes_on_one_postgres_apply_1000_operations_exactly_once() {
         vars: engine_vars(1000),
     };
     let app = unique_app("gong");
-    let token = env.add_gong_app(&app, &sim, per_process);
+    let token = env.add_app(&app, &vendor, per_process);
     let mut first = Bridge::new(env.clone());
     let mut second = Bridge::new(env);
     first.start().await;
     second.start().await;
-    let idp = Arc::new(Idp::new(token, &[first.origin(), second.origin()], &app));
+    let idp = Arc::new(Idp::new(
+        token,
+        &[first.origin(), second.origin()],
+        &app,
+        &vendor,
+    ));
 
     // 400 creates, 400 renames, 200 deactivations, alternating between the processes.
     let plan = plan(400, 400, 200);
@@ -644,9 +850,9 @@ async fn two_processes_on_one_postgres_apply_1000_operations_exactly_once() {
         .all_synced(expected.len(), Duration::from_secs(240))
         .await;
     let took = started.elapsed();
-    let provisioned = assert_gong_matches(&sim, &expected, &users);
+    let provisioned = assert_vendor_matches(&vendor, &expected, &users);
     assert_eq!(
-        done_calls(&sim, "POST", "/scim/v2/Users"),
+        vendor.accounts_created(),
         provisioned,
         "Gong created each user once"
     );
@@ -683,7 +889,7 @@ async fn two_processes_on_one_postgres_apply_1000_operations_exactly_once() {
     }
     eprintln!(
         "two processes applied 1000 operations in {took:?}: {} Gong calls, at most {} in a second",
-        sim.calls().len(),
-        sim.max_calls_in_window(Duration::from_secs(1))
+        vendor.calls().len(),
+        vendor.max_calls_in_window(Duration::from_secs(1))
     );
 }

@@ -8,6 +8,7 @@ pub mod calls;
 pub mod chorus;
 pub mod faults;
 pub mod gong;
+pub(crate) mod lifecycle;
 pub mod rate;
 pub(crate) mod scim_patch;
 pub mod zoominfo;

@@ -8,12 +8,13 @@ use scim::model::{
     PaginationConfig, PaginationMethod, RESOURCE_TYPE_SCHEMA, ResourceType,
     SERVICE_PROVIDER_CONFIG_SCHEMA, SchemaExtension, ServiceProviderConfig, Supported,
 };
-use scim::schema::{self, ResourceSchema};
+use scim::schema::{self, AttributeDef, ResourceSchema, Schema};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::app_auth::AuthSettings;
 use crate::auth::AppAuth;
+use crate::connectors::Registry;
 use crate::error::{ApiError, SCIM_JSON};
 use crate::handlers::resources::base_url;
 
@@ -161,12 +162,41 @@ pub async fn resource_type_by_id(
         .json(resource_type(rt, &base_url(&state, &auth))))
 }
 
+/// A schema as the app publishes it: the User schema of a vendor app marks `required`
+/// what that vendor cannot provision without, so that clients know to send it.
+fn published(s: &Schema, auth: &AppAuth, base: &str) -> Value {
+    let location = format!("{base}/Schemas/{}", s.id);
+    let required = Registry::required_user_attributes(auth.app.kind);
+    if s.id != schema::USER_SCHEMA || required.is_empty() {
+        return s.to_resource(&location);
+    }
+    let mut s = s.clone();
+    for path in required {
+        mark_required(&mut s.attributes, path);
+    }
+    s.to_resource(&location)
+}
+
+/// Sets `required` on the attribute at dotted `path`.
+fn mark_required(attributes: &mut [AttributeDef], path: &str) {
+    let (head, rest) = match path.split_once('.') {
+        Some((head, rest)) => (head, Some(rest)),
+        None => (path, None),
+    };
+    if let Some(attribute) = attributes.iter_mut().find(|a| a.name == head) {
+        match rest {
+            Some(rest) => mark_required(&mut attribute.sub_attributes, rest),
+            None => attribute.required = true,
+        }
+    }
+}
+
 pub async fn schemas(state: web::Data<AppState>, auth: AppAuth) -> HttpResponse {
     let base = base_url(&state, &auth);
     list_of(
         schema::all_schemas()
             .into_iter()
-            .map(|s| s.to_resource(&format!("{base}/Schemas/{}", s.id)))
+            .map(|s| published(s, &auth, &base))
             .collect(),
     )
 }
@@ -184,5 +214,5 @@ pub async fn schema_by_id(
     let base = base_url(&state, &auth);
     Ok(HttpResponse::Ok()
         .content_type(SCIM_JSON)
-        .json(found.to_resource(&format!("{base}/Schemas/{}", found.id))))
+        .json(published(found, &auth, &base)))
 }

@@ -28,7 +28,7 @@ enum Vendor {
     Gong {
         #[arg(long, default_value = "127.0.0.1:9100")]
         listen: SocketAddr,
-        /// Company e-mail domains (repeatable).
+        /// Company e-mail domains (repeatable); `*` accepts every domain.
         #[arg(long = "domain", default_value = "example.com")]
         domains: Vec<String>,
         #[arg(long, default_value_t = 50)]

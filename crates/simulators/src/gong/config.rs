@@ -18,6 +18,9 @@ pub const DEFAULT_PROFILES: [&str; 4] = [
     "Non-Recording Viewer",
 ];
 
+/// In [`GongConfig::company_domains`], accepts an e-mail of any domain.
+pub const ANY_DOMAIN: &str = "*";
+
 /// A simulated Gong tenant. [`GongConfig::default`] is the documented demo tenant:
 ///
 /// | what | value |
@@ -34,7 +37,8 @@ pub const DEFAULT_PROFILES: [&str; 4] = [
 pub struct GongConfig {
     /// Where to listen; port 0 picks a free port (tests).
     pub listen: SocketAddr,
-    /// E-mail domains of the company; users of any other domain are refused.
+    /// E-mail domains of the company; users of any other domain are refused. [`ANY_DOMAIN`]
+    /// accepts every domain, for third-party checkers that make up random addresses.
     pub company_domains: Vec<String>,
     pub recording_seats: u32,
     pub non_recording_seats: u32,

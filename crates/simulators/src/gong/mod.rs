@@ -43,12 +43,13 @@ use actix_web::{App, HttpServer, web};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
-pub use config::{DEFAULT_PROFILES, GongConfig, SeedUser, TECHNICAL_ADMINISTRATOR};
+pub use config::{ANY_DOMAIN, DEFAULT_PROFILES, GongConfig, SeedUser, TECHNICAL_ADMINISTRATOR};
 pub use model::{SeatCount, SeatType, Settings, SimUser, UserId};
 pub use tenant::RuleError;
 
 use crate::calls::{CallLog, CallRecord};
 use crate::faults::{FaultState, Faults, FaultsError};
+use crate::lifecycle::{ConnectionGuard, Lifecycle};
 use crate::rate::RateLimiter;
 use tenant::Tenant;
 
@@ -145,115 +146,33 @@ fn routes(cfg: &mut web::ServiceConfig) {
     control::routes(cfg);
 }
 
-/// Starts and stops the HTTP server of one tenant; the state outlives it.
-struct Lifecycle {
-    addr: SocketAddr,
-    shared: web::Data<Shared>,
-    server: tokio::sync::Mutex<Option<ServerHandle>>,
-    connections: Arc<AtomicUsize>,
-}
-
-impl Drop for Lifecycle {
-    fn drop(&mut self) {
-        // The stop command is queued at once; the server acts on it while its runtime runs.
-        if let Some(server) = self.server.get_mut().take() {
-            drop(server.stop(false));
-        }
-    }
-}
-
-/// Lives as long as one client connection: the server counts them so that `stop` can wait
-/// until every kept-alive connection is really closed.
-struct ConnectionGuard(Arc<AtomicUsize>);
-
-impl ConnectionGuard {
-    fn new(count: &Arc<AtomicUsize>) -> Self {
-        count.fetch_add(1, Ordering::SeqCst);
-        ConnectionGuard(count.clone())
-    }
-}
-
-impl Drop for ConnectionGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Lifecycle {
-    fn serve(&self, listener: TcpListener) -> Result<ServerHandle, SimError> {
-        let shared = self.shared.clone();
-        let connections = self.connections.clone();
-        let bind_error = |source| SimError::Bind {
-            addr: self.addr,
-            source,
-        };
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(shared.clone())
-                .app_data(web::QueryConfig::default().error_handler(http::query_error))
-                .wrap(from_fn(http::guard))
-                .configure(routes)
-                .default_service(web::to(http::not_found))
-        })
-        .on_connect(move |_, extensions| {
-            extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
-        })
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)
-        .map_err(bind_error)?
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Ok(handle)
-    }
-
-    async fn stop(&self) {
-        let mut slot = self.server.lock().await;
-        if let Some(server) = slot.take() {
-            server.stop(false).await;
-            // The listener is closed now; the worker drops open connections, hung requests
-            // included, right after.
-            let deadline = Instant::now() + Duration::from_secs(2);
-            while self.connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-            self.shared.release.send_modify(|g| *g += 1);
-        }
-    }
-
-    async fn start(&self) -> Result<(), SimError> {
-        let mut slot = self.server.lock().await;
-        if slot.is_some() {
-            return Ok(());
-        }
-        // The old listener closes as its accept thread ends; give the port a moment.
-        let mut attempts = 0;
-        let listener = loop {
-            match TcpListener::bind(self.addr) {
-                Ok(listener) => break listener,
-                Err(e) if attempts < 50 && e.kind() == std::io::ErrorKind::AddrInUse => {
-                    attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-                Err(source) => {
-                    return Err(SimError::Bind {
-                        addr: self.addr,
-                        source,
-                    });
-                }
-            }
-        };
-        *slot = Some(self.serve(listener)?);
-        Ok(())
-    }
-
-    async fn down_for(&self, downtime: Duration) -> Result<(), SimError> {
-        self.stop().await;
-        tokio::time::sleep(downtime).await;
-        self.start().await
-    }
+/// Serves `shared` on `listener`, counting connections for [`Lifecycle::stop`].
+fn serve(
+    shared: &web::Data<Shared>,
+    listener: TcpListener,
+    connections: &Arc<AtomicUsize>,
+) -> std::io::Result<ServerHandle> {
+    let shared = shared.clone();
+    let connections = connections.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(shared.clone())
+            .app_data(web::QueryConfig::default().error_handler(http::query_error))
+            .wrap(from_fn(http::guard))
+            .configure(routes)
+            .default_service(web::to(http::not_found))
+    })
+    .on_connect(move |_, extensions| {
+        extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    Ok(handle)
 }
 
 /// Entry point: `GongSim::start(GongConfig::default()).await?`.
@@ -289,13 +208,17 @@ impl GongSim {
             base_url: format!("http://{addr}"),
             config,
         });
-        let lifecycle = Arc::new(Lifecycle {
-            addr,
-            shared: shared.clone(),
-            server: tokio::sync::Mutex::new(None),
-            connections: Arc::new(AtomicUsize::new(0)),
-        });
-        *lifecycle.server.lock().await = Some(lifecycle.serve(listener)?);
+        let served = shared.clone();
+        let released = shared.clone();
+        let lifecycle = Arc::new(
+            Lifecycle::start_on(
+                listener,
+                addr,
+                Box::new(move |listener, connections| serve(&served, listener, connections)),
+                Box::new(move || released.release.send_modify(|g| *g += 1)),
+            )
+            .map_err(|source| SimError::Bind { addr, source })?,
+        );
         let background = Arc::downgrade(&lifecycle);
         tokio::spawn(async move {
             while let Some(downtime) = downtime_requests.recv().await {
@@ -355,12 +278,16 @@ impl GongHandle {
 
     /// Listens again on the same port, with the same state.
     pub async fn restart(&self) -> Result<(), SimError> {
-        self.lifecycle.start().await
+        let addr = self.lifecycle.addr;
+        self.lifecycle
+            .start()
+            .await
+            .map_err(|source| SimError::Bind { addr, source })
     }
 
     /// Whether the simulator is listening.
     pub async fn is_up(&self) -> bool {
-        self.lifecycle.server.lock().await.is_some()
+        self.lifecycle.is_up().await
     }
 
     /// Goes down now and comes back after `downtime`, in the background.

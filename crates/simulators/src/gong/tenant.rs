@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::config::{DEFAULT_PROFILES, GongConfig, SeedUser, TECHNICAL_ADMINISTRATOR};
+use super::config::{ANY_DOMAIN, DEFAULT_PROFILES, GongConfig, SeedUser, TECHNICAL_ADMINISTRATOR};
 use super::model::{
     Group, GroupId, Profile, ProfileId, SeatCount, SeatType, SettingChange, Settings, SimUser,
     SpokenLanguage, User, UserId, Workspace, WorkspaceId,
@@ -343,7 +343,11 @@ impl Tenant {
                 "{email:?} is not an e-mail address; Gong identifies users by e-mail"
             )));
         };
-        if local.is_empty() || !self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+        let allowed = self
+            .domains
+            .iter()
+            .any(|d| d == ANY_DOMAIN || d.eq_ignore_ascii_case(domain));
+        if local.is_empty() || domain.is_empty() || !allowed {
             return Err(RuleError::DomainNotAllowed {
                 email: email.to_owned(),
                 domains: self.domains.join(", "),
@@ -810,6 +814,21 @@ mod tests {
             t.create_user(fields("ADMIN@example.com"), now()),
             Err(RuleError::EmailTaken("ADMIN@example.com".into()))
         );
+    }
+
+    #[test]
+    fn any_domain_accepts_every_address_but_not_a_bare_name() {
+        let config = GongConfig::default().domains([ANY_DOMAIN]).seats(1, 0);
+        let mut t = Tenant::seeded(&config, now()).unwrap();
+        assert!(t.create_user(fields("x@other.com"), now()).is_ok());
+        assert!(matches!(
+            t.create_user(fields("nobody@"), now()),
+            Err(RuleError::DomainNotAllowed { .. })
+        ));
+        assert!(matches!(
+            t.create_user(fields("not-an-address"), now()),
+            Err(RuleError::Invalid(_))
+        ));
     }
 
     #[test]

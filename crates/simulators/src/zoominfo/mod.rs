@@ -3,8 +3,9 @@
 //! rules, rate limits and injected faults.
 //!
 //! Start one with [`ZoomInfoSim::start`]; the returned [`ZoomInfoHandle`] gives its URL,
-//! sets faults, expires tokens, adds assets and last activity, and shows the contract's
-//! users and the calls received.
+//! takes it down and back up on the same port with the same state, sets faults, expires
+//! tokens, adds assets and last activity, and shows the contract's users and the calls
+//! received.
 //!
 //! ZoomInfo publishes no user-administration API for this surface: every path, field and
 //! error shape below is *inferred*, modelled on ZoomInfo's JWT-authenticated Enterprise
@@ -38,10 +39,9 @@ pub mod tenant;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use chrono::{DateTime, Utc};
@@ -57,6 +57,7 @@ pub use tenant::RuleError;
 
 use crate::calls::{CallLog, CallRecord};
 use crate::faults::{FaultState, Faults, FaultsError};
+use crate::lifecycle::{ConnectionGuard, Lifecycle, Serve};
 use crate::rate::RateLimiter;
 use http::TokenState;
 use tenant::Tenant;
@@ -174,53 +175,78 @@ impl ZoomInfoSim {
             config,
         });
         let app_state = shared.clone();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(app_state.clone())
-                .app_data(web::QueryConfig::default().error_handler(http::query_error))
-                .wrap(from_fn(http::guard))
-                .configure(routes)
-                .default_service(web::to(http::not_found))
-        })
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .listen(listener)
-        .map_err(|source| SimError::Bind { addr, source })?
-        .run();
-        let server_handle = server.handle();
-        tokio::spawn(server);
-        Ok(ZoomInfoHandle {
-            shared,
-            addr,
-            server: server_handle,
-        })
+        let serve: Serve = Box::new(move |listener, connections| {
+            let app_state = app_state.clone();
+            let connections = connections.clone();
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(app_state.clone())
+                    .app_data(web::QueryConfig::default().error_handler(http::query_error))
+                    .wrap(from_fn(http::guard))
+                    .configure(routes)
+                    .default_service(web::to(http::not_found))
+            })
+            .on_connect(move |_, extensions| {
+                extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
+            })
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(1)
+            .listen(listener)?
+            .run();
+            let handle = server.handle();
+            tokio::spawn(server);
+            Ok(handle)
+        });
+        let released = shared.clone();
+        let stopped = Box::new(move || released.release.send_modify(|g| *g += 1));
+        let lifecycle = Lifecycle::start_on(listener, addr, serve, stopped)
+            .map_err(|source| SimError::Bind { addr, source })?;
+        Ok(ZoomInfoHandle { shared, lifecycle })
     }
 }
 
 /// A running simulated ZoomInfo contract; dropping the handle stops it.
 pub struct ZoomInfoHandle {
     shared: web::Data<Shared>,
-    addr: SocketAddr,
-    server: ServerHandle,
+    lifecycle: Lifecycle,
 }
 
 impl Drop for ZoomInfoHandle {
     fn drop(&mut self) {
         // Hung requests are released so the server can stop at once.
         self.shared.release.send_modify(|g| *g += 1);
-        drop(self.server.stop(false));
     }
 }
 
 impl ZoomInfoHandle {
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.lifecycle.addr
     }
 
     /// `http://127.0.0.1:PORT`: the base of `/authenticate` and `/admin`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.lifecycle.addr)
+    }
+
+    /// Stops listening (connections are refused, hung requests dropped), as in an outage;
+    /// the contract's state and issued JWTs are kept for [`Self::restart`].
+    pub async fn stop(&self) {
+        self.lifecycle.stop().await;
+    }
+
+    /// Listens again on the same port, with the same state.
+    pub async fn restart(&self) -> Result<(), SimError> {
+        let addr = self.lifecycle.addr;
+        self.lifecycle
+            .start()
+            .await
+            .map_err(|source| SimError::Bind { addr, source })
+    }
+
+    /// Whether the simulator is listening.
+    pub async fn is_up(&self) -> bool {
+        self.lifecycle.is_up().await
     }
 
     /// The configuration it started with (the password may since have been changed).
@@ -342,8 +368,7 @@ impl ZoomInfoHandle {
 
     /// Stops the server for good, waiting until it has.
     pub async fn shutdown(self) {
-        self.shared.release.send_modify(|g| *g += 1);
-        self.server.stop(false).await;
+        self.lifecycle.stop().await;
     }
 }
 

@@ -375,6 +375,58 @@ async fn rate_limits_and_injected_faults_answer_like_the_gateway() {
 }
 
 #[tokio::test]
+async fn an_outage_refuses_connections_drops_hung_calls_and_keeps_the_state() {
+    let zi = start(ZoomInfoConfig::default()).await;
+    let (status, created) = zi.create("ann@example.com", "User").await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let addr = zi.sim.addr();
+    zi.sim
+        .set_faults(Faults {
+            hang: Trigger::Next { n: 1 },
+            ..Faults::default()
+        })
+        .unwrap();
+    let hung = tokio::spawn({
+        let (http, url, jwt) = (
+            zi.http.clone(),
+            format!("{}/admin/seats", zi.sim.base_url()),
+            zi.jwt.clone(),
+        );
+        async move { http.get(url).bearer_auth(jwt).send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    zi.sim.stop().await;
+    assert!(!zi.sim.is_up().await);
+    let hung = tokio::time::timeout(Duration::from_secs(5), hung)
+        .await
+        .expect("the hung call ends when the simulator stops")
+        .unwrap();
+    assert!(hung.is_err(), "a hung call is dropped unanswered: {hung:?}");
+    assert!(
+        zi.http
+            .get(format!("{}/admin/seats", zi.sim.base_url()))
+            .send()
+            .await
+            .is_err(),
+        "connections are refused while down"
+    );
+
+    zi.sim.restart().await.unwrap();
+    assert!(zi.sim.is_up().await);
+    assert_eq!(zi.sim.addr(), addr, "the same port");
+    let (status, found) = zi
+        .call(Method::GET, "/admin/users?email=ann@example.com", None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the JWT issued before is still valid"
+    );
+    assert_eq!(found["users"][0]["email"], "ann@example.com", "{found}");
+}
+
+#[tokio::test]
 async fn last_activity_is_settable_and_shown() {
     let zi = start(ZoomInfoConfig::default()).await;
     let at: DateTime<Utc> = "2026-06-01T09:30:00Z".parse().unwrap();
