@@ -10,7 +10,7 @@ use scimbridge::app_auth::{
 };
 use scimbridge::config::Config;
 use scimbridge::connectors::Registry;
-use store::{AppKind, AppName, Store};
+use store::{AppKind, AppName, Keyring, SecretKey, Store};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +45,18 @@ enum Command {
     /// Manage the tokens of the admin API (approvals, failed work, audit).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The key that encrypts apps' vendor credentials in the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key, for SCIMBRIDGE_SECRETS_KEY.
+    GenerateKey,
+    /// Rewrite every app's vendor credentials under the current key (after a rotation, or
+    /// to encrypt settings written before encryption); safe to run again.
+    ReEncrypt,
 }
 
 #[derive(Subcommand)]
@@ -164,11 +176,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// The database of `config`, sealing vendor credentials with its keyring.
 async fn open_store(config: &Config) -> Result<Store, String> {
+    let keyring = scimbridge::secrets::keyring(config).map_err(|e| e.to_string())?;
+    open_store_with(config, keyring).await
+}
+
+async fn open_store_with(config: &Config, keyring: Keyring) -> Result<Store, String> {
     let url = config.database_url();
-    Store::connect(&url)
+    Ok(Store::connect(&url)
         .await
-        .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))
+        .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))?
+        .with_keyring(keyring))
 }
 
 /// The database URL without its password, for messages.
@@ -196,6 +215,11 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         Command::App(cmd) => app_command(cmd, &config).await,
         Command::Token(cmd) => token_command(cmd, &config).await,
         Command::Admin(cmd) => admin_command(cmd, &config).await,
+        Command::Secrets(SecretsCommand::GenerateKey) => {
+            println!("{}", SecretKey::generate().to_base64());
+            Ok(())
+        }
+        Command::Secrets(SecretsCommand::ReEncrypt) => re_encrypt(&config).await,
     }
 }
 
@@ -215,10 +239,22 @@ async fn serve_store(store: Store, config: Config) -> Result<(), String> {
         "scimbridge is serving SCIM under {}/apps/{{app}}/scim/v2",
         config.public_url()
     );
+    let certs = match config.tls.files() {
+        Some((cert_file, key_file)) => {
+            let certs = scimbridge::tls::Certificates::load(cert_file, key_file)
+                .map_err(|e| e.to_string())?;
+            #[cfg(unix)]
+            certs
+                .reload_on_sighup()
+                .map_err(|e| format!("cannot listen for SIGHUP: {e}"))?;
+            Some(certs)
+        }
+        None => None,
+    };
     let run_workers = config.engine.workers;
     let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
     let workers = run_workers.then(|| state.engine.start());
-    let served = scimbridge::serve(state, listener).await;
+    let served = scimbridge::serve(state, listener, certs).await;
     if let Some(workers) = workers {
         workers.stop().await;
     }
@@ -238,6 +274,12 @@ async fn demo(mut config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot clear the demo data in {}: {e}", dir.display()))?;
     }
     config.database_url = format!("sqlite://{}", dir.join("scimbridge.db").display());
+    // The demo database lives for one run, so unless a key is configured its key does too.
+    let keyring = if config.secrets.key.expose().is_empty() {
+        Keyring::new(SecretKey::generate(), Vec::new())
+    } else {
+        scimbridge::secrets::keyring(&config).map_err(|e| e.to_string())?
+    };
     let gong = GongSim::start(GongConfig::default())
         .await
         .map_err(|e| format!("cannot start the Gong simulator: {e}"))?;
@@ -248,7 +290,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot start the Chorus simulator: {e}"))?;
     let zoominfo_login = zoominfo.config().clone();
-    let store = open_store(&config).await?;
+    let store = open_store_with(&config, keyring).await?;
     let creds = gong.credentials();
     let apps = [
         ("demo", AppKind::Directory, serde_json::json!({})),
@@ -361,7 +403,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
 /// that a new user can provision at once.
 async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
     if !store
-        .list_apps()
+        .list_app_summaries()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
@@ -450,7 +492,10 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
             println!("updated the config of app '{name}'");
         }
         AppCommand::List => {
-            let apps = store.list_apps().await.map_err(|e| e.to_string())?;
+            let apps = store
+                .list_app_summaries()
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{:<24} {:<10} CREATED", "NAME", "KIND");
             for app in apps {
                 println!(
@@ -582,6 +627,30 @@ fn read_app_config(path: &std::path::Path) -> Result<serde_json::Value, String> 
         ));
     }
     Ok(value)
+}
+
+/// `scimbridge secrets re-encrypt`: every app's vendor credentials under the current key.
+async fn re_encrypt(config: &Config) -> Result<(), String> {
+    let keyring = scimbridge::secrets::keyring(config).map_err(|e| e.to_string())?;
+    let key_id = keyring.current_id();
+    let store = open_store_with(config, keyring).await?;
+    let report = store.reseal_apps().await.map_err(|e| e.to_string())?;
+    println!(
+        "re-encrypted {} app(s) under key {key_id}; {} already were, {} have no vendor credentials",
+        report.resealed.len(),
+        report.current,
+        report.without_secrets
+    );
+    if report.failed.is_empty() {
+        return Ok(());
+    }
+    for (app, why) in &report.failed {
+        eprintln!("app '{app}': {why}");
+    }
+    Err(format!(
+        "{} app(s) could not be decrypted and were left as they were: add the key they were written with to SCIMBRIDGE_SECRETS_PREVIOUS_KEYS and run this again",
+        report.failed.len()
+    ))
 }
 
 async fn admin_command(cmd: AdminCommand, config: &Config) -> Result<(), String> {
