@@ -192,9 +192,15 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
         "ok.json",
         &gong_config(&gong.base_url(), SCIM_TOKEN, ACCESS_SECRET),
     );
+    // One app Gong refuses at its SCIM API, one at its REST API (HTTP Basic, after the
+    // SCIM create succeeded).
     let bad_file = env.file(
         "bad.json",
         &gong_config(&gong.base_url(), WRONG_SCIM_TOKEN, WRONG_SECRET),
+    );
+    let bad_key_file = env.file(
+        "bad-key.json",
+        &gong_config(&gong.base_url(), SCIM_TOKEN, WRONG_SECRET),
     );
     // What the admin commands print to stderr (logs) must be clean too.
     let mut outputs = String::new();
@@ -204,6 +210,15 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
         ],
         [
             "app", "add", "gong-bad", "--kind", "gong", "--file", &bad_file,
+        ],
+        [
+            "app",
+            "add",
+            "gong-bad-key",
+            "--kind",
+            "gong",
+            "--file",
+            &bad_key_file,
         ],
     ] {
         let (out, err) = env.ok(&key, &args);
@@ -215,6 +230,9 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
     let (issued, err) = env.ok(&key, &["token", "issue", "gong-bad"]);
     outputs += &err;
     let bad_token = secret_of(&issued);
+    let (issued, err) = env.ok(&key, &["token", "issue", "gong-bad-key"]);
+    outputs += &err;
+    let bad_key_token = secret_of(&issued);
     let (issued, err) = env.ok(&key, &["admin", "token-issue"]);
     outputs += &err;
     let admin_token = secret_of(&issued);
@@ -242,15 +260,22 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
     );
 
     // Gong refuses the wrong credentials with 401.
-    let refused = client
-        .post(format!("{}/Users", scim("gong-bad")))
-        .bearer_auth(&bad_token)
-        .json(&user("bob"))
-        .send()
-        .await
-        .unwrap();
-    let refused: Value = refused.json().await.unwrap();
-    answers += &refused.to_string();
+    let mut refused = Vec::new();
+    for (app, token, name) in [
+        ("gong-bad", &bad_token, "bob"),
+        ("gong-bad-key", &bad_key_token, "cat"),
+    ] {
+        let answer = client
+            .post(format!("{}/Users", scim(app)))
+            .bearer_auth(token)
+            .json(&user(name))
+            .send()
+            .await
+            .unwrap();
+        let answer: Value = answer.json().await.unwrap();
+        answers += &answer.to_string();
+        refused.push((app, answer["id"].as_str().map(str::to_owned)));
+    }
 
     let guessed = client
         .get(format!("{}/Users", scim("gong-ok")))
@@ -276,26 +301,28 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
             r.json::<Value>().await.unwrap()
         }
     };
-    // The failed reconcile is dead-lettered after its one attempt, with its reason.
-    let mut failed = Value::Null;
-    for _ in 0..100 {
-        failed = admin("apps/gong-bad/failed".into()).await;
-        if failed["failed"].as_array().is_some_and(|f| !f.is_empty()) {
-            break;
+    // Each failed reconcile is dead-lettered after its one attempt, with the vendor's 401.
+    for (app, id) in &refused {
+        let mut failed = Value::Null;
+        for _ in 0..100 {
+            failed = admin(format!("apps/{app}/failed")).await;
+            if failed["failed"].as_array().is_some_and(|f| !f.is_empty()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            failed["failed"][0]["lastError"]
+                .as_str()
+                .is_some_and(|e| e.contains("401")),
+            "{app}: the vendor's 401 reached the dead letters: {failed}"
+        );
+        answers += &failed.to_string();
+        if let Some(id) = id {
+            answers += &admin(format!("apps/{app}/audit/{id}")).await.to_string();
+        }
     }
-    assert!(
-        failed["failed"].as_array().is_some_and(|f| !f.is_empty()),
-        "the vendor's 401 reached the dead letters: {failed}"
-    );
-    answers += &failed.to_string();
     answers += &admin(format!("apps/gong-ok/audit/{ann}")).await.to_string();
-    if let Some(bob) = refused["id"].as_str() {
-        answers += &admin(format!("apps/gong-bad/audit/{bob}"))
-            .await
-            .to_string();
-    }
     answers += &admin("approvals".into()).await.to_string();
     let metrics = client
         .get(format!("{base}/metrics"))
@@ -309,7 +336,7 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
     answers += &metrics;
     let (listed, err) = env.ok(&key, &["app", "list"]);
     assert!(
-        listed.contains("gong-ok") && listed.contains("gong-bad"),
+        listed.contains("gong-ok") && listed.contains("gong-bad-key"),
         "{listed}"
     );
     outputs += &(listed + &err);
@@ -329,6 +356,11 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
         "the database files are read"
     );
 
+    // HTTP Basic sends the access key and secret as base64.
+    let basic = |secret: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCESS_KEY}:{secret}"))
+    };
     let planted = [
         SCIM_TOKEN,
         ACCESS_KEY,
@@ -336,8 +368,11 @@ async fn planted_secrets_reach_no_log_metric_audit_entry_admin_answer_or_databas
         WRONG_SCIM_TOKEN,
         WRONG_SECRET,
         GUESSED_BEARER,
+        &basic(ACCESS_SECRET),
+        &basic(WRONG_SECRET),
         &ok_token,
         &bad_token,
+        &bad_key_token,
         &admin_token,
         &key,
     ];
