@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use scimbridge::app_auth::{
@@ -10,6 +11,7 @@ use scimbridge::app_auth::{
 };
 use scimbridge::config::Config;
 use scimbridge::connectors::Registry;
+use scimbridge::tls::Certificates;
 use store::{AppKind, AppName, Keyring, SecretKey, Store};
 
 #[derive(Parser)]
@@ -224,13 +226,33 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    // Before anything is written, so that a bad certificate stops a first start cleanly.
+    let certs = load_tls(&config)?;
     let store = open_store(&config).await?;
     first_run(&store, &config).await?;
-    serve_store(store, config).await
+    serve_store(store, config, certs).await
 }
 
-/// Runs the HTTP server and the reconcile workers on `store` until the server stops.
-async fn serve_store(store: Store, config: Config) -> Result<(), String> {
+/// The certificate `serve` presents if TLS is configured, reloaded on every SIGHUP.
+fn load_tls(config: &Config) -> Result<Option<Arc<Certificates>>, String> {
+    let Some((cert_file, key_file)) = config.tls.files() else {
+        return Ok(None);
+    };
+    let certs = Certificates::load(cert_file, key_file).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    certs
+        .reload_on_sighup()
+        .map_err(|e| format!("cannot listen for SIGHUP: {e}"))?;
+    Ok(Some(certs))
+}
+
+/// Runs the HTTP server (HTTPS with `certs`) and the reconcile workers on `store` until
+/// the server stops.
+async fn serve_store(
+    store: Store,
+    config: Config,
+    certs: Option<Arc<Certificates>>,
+) -> Result<(), String> {
     let listener = std::net::TcpListener::bind(config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(
@@ -239,18 +261,6 @@ async fn serve_store(store: Store, config: Config) -> Result<(), String> {
         "scimbridge is serving SCIM under {}/apps/{{app}}/scim/v2",
         config.public_url()
     );
-    let certs = match config.tls.files() {
-        Some((cert_file, key_file)) => {
-            let certs = scimbridge::tls::Certificates::load(cert_file, key_file)
-                .map_err(|e| e.to_string())?;
-            #[cfg(unix)]
-            certs
-                .reload_on_sighup()
-                .map_err(|e| format!("cannot listen for SIGHUP: {e}"))?;
-            Some(certs)
-        }
-        None => None,
-    };
     let run_workers = config.engine.workers;
     let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
     let workers = run_workers.then(|| state.engine.start());
@@ -274,6 +284,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot clear the demo data in {}: {e}", dir.display()))?;
     }
     config.database_url = format!("sqlite://{}", dir.join("scimbridge.db").display());
+    let certs = load_tls(&config)?;
     // The demo database lives for one run, so unless a key is configured its key does too.
     let keyring = if config.secrets.key.expose().is_empty() {
         Keyring::new(SecretKey::generate(), Vec::new())
@@ -392,7 +403,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
         admin = admin.secret,
         base = config.public_url(),
     );
-    let served = serve_store(store, config).await;
+    let served = serve_store(store, config, certs).await;
     gong.shutdown().await;
     zoominfo.shutdown().await;
     chorus.shutdown().await;

@@ -201,6 +201,10 @@ fn a_broken_certificate_or_key_at_start_is_refused_by_name() {
     std::fs::write(dir.path().join("cert.pem"), "garbage").unwrap();
     let (ok, err) = start(dir.path());
     assert!(
+        !dir.path().join("data").exists(),
+        "refused before the first start writes anything"
+    );
+    assert!(
         !ok && err.contains("cert.pem") && err.contains("tls.cert_file"),
         "{err}"
     );
