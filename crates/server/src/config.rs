@@ -30,6 +30,59 @@ pub struct Config {
     pub limits: Limits,
     pub tokens: Tokens,
     pub engine: Engine,
+    pub secrets: Secrets,
+    pub tls: Tls,
+}
+
+/// The keys that encrypt apps' vendor credentials in the database.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Secrets {
+    /// 32 bytes in base64 or hex (`scimbridge secrets generate-key`); empty means the key
+    /// file `data_dir/secrets.key`, created on first use.
+    pub key: Hidden,
+    /// Earlier keys, separated by commas, still accepted for reading until `scimbridge
+    /// secrets re-encrypt` has rewritten everything under `key`.
+    pub previous_keys: Hidden,
+}
+
+/// A configuration value that is a secret: never printed by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Hidden(pub String);
+
+impl Hidden {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "<hidden>"
+        })
+    }
+}
+
+/// HTTPS served by scimbridge itself; both files or neither.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tls {
+    /// PEM file with the certificate chain, leaf first; empty serves plain HTTP.
+    pub cert_file: PathBuf,
+    /// PEM file with the certificate's private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
+}
+
+impl Tls {
+    /// The certificate and key files, if TLS is on.
+    pub fn files(&self) -> Option<(&Path, &Path)> {
+        (!self.cert_file.as_os_str().is_empty())
+            .then_some((self.cert_file.as_path(), self.key_file.as_path()))
+    }
 }
 
 /// Request limits, advertised in ServiceProviderConfig.
@@ -137,6 +190,8 @@ impl Default for Config {
             limits: Limits::default(),
             tokens: Tokens::default(),
             engine: Engine::default(),
+            secrets: Secrets::default(),
+            tls: Tls::default(),
         }
     }
 }
@@ -254,7 +309,12 @@ impl Config {
     /// The base URL of the server, without a trailing slash.
     pub fn public_url(&self) -> String {
         if self.public_url.is_empty() {
-            format!("http://{}", self.listen)
+            let scheme = if self.tls.files().is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}", self.listen)
         } else {
             self.public_url.trim_end_matches('/').to_owned()
         }
@@ -292,6 +352,12 @@ impl Config {
         {
             return Err(ConfigError::Invalid(
                 "engine.concurrency, engine.max_attempts, engine.lease_seconds and engine.poll_interval_ms must be at least 1".into(),
+            ));
+        }
+        if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {
+            return Err(ConfigError::Invalid(
+                "tls.cert_file and tls.key_file go together: set both to serve HTTPS, or neither"
+                    .into(),
             ));
         }
         let url = &self.public_url;
@@ -439,11 +505,30 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("default_page_size"), "{e}");
+        let e = Config::load(None, env(&[("SCIMBRIDGE_TLS_CERT_FILE", "cert.pem")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tls.key_file"), "{e}");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "listne = \"1.2.3.4:5\"\n").unwrap();
         let e = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
         assert!(e.contains("listne"), "{e}");
+    }
+
+    #[test]
+    fn secret_keys_never_print() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("SCIMBRIDGE_SECRETS_KEY", "key-material-value"),
+                ("SCIMBRIDGE_SECRETS_PREVIOUS_KEYS", "old-key-value"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.secrets.key.expose(), "key-material-value");
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("key-material-value") && !printed.contains("old-key-value"));
     }
 
     #[test]
@@ -463,7 +548,9 @@ mod tests {
             find("engine.write_wait_ms"),
             "SCIMBRIDGE_ENGINE_WRITE_WAIT_MS"
         );
-        assert_eq!(keys.len(), 23);
+        assert_eq!(find("secrets.key"), "SCIMBRIDGE_SECRETS_KEY");
+        assert_eq!(find("tls.cert_file"), "SCIMBRIDGE_TLS_CERT_FILE");
+        assert_eq!(keys.len(), 27);
     }
 }
 

@@ -56,6 +56,17 @@ impl From<StoreError> for ApiError {
                 400,
                 format!("invalidCursor: {detail}; start again with an empty cursor"),
             )),
+            // The server's configuration, not the client, is at fault; other apps still
+            // work.
+            sealed @ StoreError::Sealed { .. } => {
+                tracing::error!(error = %sealed, "set SCIMBRIDGE_SECRETS_KEY or SCIMBRIDGE_SECRETS_PREVIOUS_KEYS to the key the app was written with");
+                ApiError(ScimError::status(
+                    503,
+                    format!(
+                        "{sealed}; an administrator must configure that key (SCIMBRIDGE_SECRETS_KEY or SCIMBRIDGE_SECRETS_PREVIOUS_KEYS)"
+                    ),
+                ))
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 ApiError::internal()

@@ -10,6 +10,8 @@ pub mod error;
 pub mod handlers;
 pub mod metrics;
 pub mod reports;
+pub mod secrets;
+pub mod tls;
 
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -59,6 +61,25 @@ fn labelled(prefix: &str, pattern: &str) -> actix_web::Resource {
 /// A SCIM resource: GET, POST, PUT, PATCH or DELETE as given, 405 for any other method.
 fn scim(pattern: &str) -> actix_web::Resource {
     labelled(SCIM_SCOPE, pattern).default_service(web::to(ops::method_not_allowed))
+}
+
+/// The `HttpServer` of every route for `state`: a macro, as its factory's type cannot be
+/// named.
+macro_rules! http_server {
+    ($state:expr) => {{
+        let state: web::Data<AppState> = $state;
+        let body_limit = BodyLimit {
+            default: state.config.limits.max_body_bytes,
+            bulk: state.config.limits.bulk_max_payload_bytes,
+        };
+        HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(body_limit)
+                .wrap(from_fn(metrics::record))
+                .configure(routes)
+        })
+    }};
 }
 
 /// Registers every route.
@@ -176,12 +197,16 @@ pub fn state_with(
     }))
 }
 
-/// Runs the HTTP server on `listener` until it is stopped.
+/// Runs the HTTP server on `listener` until it is stopped; HTTPS with `certs` if given.
 pub async fn serve(
     state: web::Data<AppState>,
     listener: std::net::TcpListener,
+    certs: Option<Arc<tls::Certificates>>,
 ) -> std::io::Result<()> {
-    server(state, listener)?.await
+    match certs {
+        Some(certs) => server_tls(state, listener, &certs)?.await,
+        None => server(state, listener)?.await,
+    }
 }
 
 /// The HTTP server on `listener`, not yet running: await it (or spawn it) to serve, and
@@ -190,17 +215,17 @@ pub fn server(
     state: web::Data<AppState>,
     listener: std::net::TcpListener,
 ) -> std::io::Result<actix_web::dev::Server> {
-    let body_limit = BodyLimit {
-        default: state.config.limits.max_body_bytes,
-        bulk: state.config.limits.bulk_max_payload_bytes,
-    };
-    Ok(HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .app_data(body_limit)
-            .wrap(from_fn(metrics::record))
-            .configure(routes)
-    })
-    .listen(listener)?
-    .run())
+    Ok(http_server!(state).listen(listener)?.run())
+}
+
+/// [`server`] speaking HTTPS with the certificate `certs` holds at each handshake.
+pub fn server_tls(
+    state: web::Data<AppState>,
+    listener: std::net::TcpListener,
+    certs: &Arc<tls::Certificates>,
+) -> std::io::Result<actix_web::dev::Server> {
+    let config = certs.server_config().map_err(std::io::Error::other)?;
+    Ok(http_server!(state)
+        .listen_rustls_0_23(listener, config)?
+        .run())
 }

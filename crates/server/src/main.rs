@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use scimbridge::app_auth::{
@@ -11,7 +12,8 @@ use scimbridge::app_auth::{
 use scimbridge::config::Config;
 use scimbridge::connectors::Registry;
 use scimbridge::reports::{self, DEFAULT_DAYS, Format, Output, REPAIR_NOTE, Report, parse_days};
-use store::{AppKind, AppName, Store};
+use scimbridge::tls::Certificates;
+use store::{AppKind, AppName, Keyring, SecretKey, Store};
 
 #[derive(Parser)]
 #[command(
@@ -64,6 +66,18 @@ enum Command {
         #[arg(long)]
         repair: bool,
     },
+    /// The key that encrypts apps' vendor credentials in the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key, for SCIMBRIDGE_SECRETS_KEY.
+    GenerateKey,
+    /// Rewrite every app's vendor credentials under the current key (after a rotation, or
+    /// to encrypt settings written before encryption); safe to run again.
+    ReEncrypt,
 }
 
 #[derive(Subcommand)]
@@ -183,11 +197,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// The database of `config`, sealing vendor credentials with its keyring.
 async fn open_store(config: &Config) -> Result<Store, String> {
+    let keyring = scimbridge::secrets::keyring(config).map_err(|e| e.to_string())?;
+    open_store_with(config, keyring).await
+}
+
+async fn open_store_with(config: &Config, keyring: Keyring) -> Result<Store, String> {
     let url = config.database_url();
-    Store::connect(&url)
+    Ok(Store::connect(&url)
         .await
-        .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))
+        .map_err(|e| format!("cannot open the database {}: {e}", redact(&url)))?
+        .with_keyring(keyring))
 }
 
 /// The database URL without its password, for messages.
@@ -222,6 +243,11 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             days,
             repair,
         } => report_command(&config, report, &app, format, days, repair).await,
+        Command::Secrets(SecretsCommand::GenerateKey) => {
+            println!("{}", SecretKey::generate().to_base64());
+            Ok(())
+        }
+        Command::Secrets(SecretsCommand::ReEncrypt) => re_encrypt(&config).await,
     }
 }
 
@@ -284,13 +310,33 @@ async fn report_command(
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    // Before anything is written, so that a bad certificate stops a first start cleanly.
+    let certs = load_tls(&config)?;
     let store = open_store(&config).await?;
     first_run(&store, &config).await?;
-    serve_store(store, config).await
+    serve_store(store, config, certs).await
 }
 
-/// Runs the HTTP server and the reconcile workers on `store` until the server stops.
-async fn serve_store(store: Store, config: Config) -> Result<(), String> {
+/// The certificate `serve` presents if TLS is configured, reloaded on every SIGHUP.
+fn load_tls(config: &Config) -> Result<Option<Arc<Certificates>>, String> {
+    let Some((cert_file, key_file)) = config.tls.files() else {
+        return Ok(None);
+    };
+    let certs = Certificates::load(cert_file, key_file).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    certs
+        .reload_on_sighup()
+        .map_err(|e| format!("cannot listen for SIGHUP: {e}"))?;
+    Ok(Some(certs))
+}
+
+/// Runs the HTTP server (HTTPS with `certs`) and the reconcile workers on `store` until
+/// the server stops.
+async fn serve_store(
+    store: Store,
+    config: Config,
+    certs: Option<Arc<Certificates>>,
+) -> Result<(), String> {
     let listener = std::net::TcpListener::bind(config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     tracing::info!(
@@ -302,7 +348,7 @@ async fn serve_store(store: Store, config: Config) -> Result<(), String> {
     let run_workers = config.engine.workers;
     let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
     let workers = run_workers.then(|| state.engine.start());
-    let served = scimbridge::serve(state, listener).await;
+    let served = scimbridge::serve(state, listener, certs).await;
     if let Some(workers) = workers {
         workers.stop().await;
     }
@@ -322,6 +368,13 @@ async fn demo(mut config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot clear the demo data in {}: {e}", dir.display()))?;
     }
     config.database_url = format!("sqlite://{}", dir.join("scimbridge.db").display());
+    let certs = load_tls(&config)?;
+    // The demo database lives for one run, so unless a key is configured its key does too.
+    let keyring = if config.secrets.key.expose().is_empty() {
+        Keyring::new(SecretKey::generate(), Vec::new())
+    } else {
+        scimbridge::secrets::keyring(&config).map_err(|e| e.to_string())?
+    };
     // Accounts made by hand in each vendor, which the IdP knows nothing of: two orphans,
     // one of them long inactive, for the orphan and unused-seat reports to show.
     let now = chrono::Utc::now();
@@ -393,7 +446,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
     .await
     .map_err(|e| format!("cannot start the Chorus simulator: {e}"))?;
     let zoominfo_login = zoominfo.config().clone();
-    let store = open_store(&config).await?;
+    let store = open_store_with(&config, keyring).await?;
     let creds = gong.credentials();
     let apps = [
         ("demo", AppKind::Directory, serde_json::json!({})),
@@ -505,7 +558,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
         admin = admin.secret,
         base = config.public_url(),
     );
-    let served = serve_store(store, config).await;
+    let served = serve_store(store, config, certs).await;
     gong.shutdown().await;
     zoominfo.shutdown().await;
     chorus.shutdown().await;
@@ -516,7 +569,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
 /// that a new user can provision at once.
 async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
     if !store
-        .list_apps()
+        .list_app_summaries()
         .await
         .map_err(|e| e.to_string())?
         .is_empty()
@@ -605,7 +658,10 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
             println!("updated the config of app '{name}'");
         }
         AppCommand::List => {
-            let apps = store.list_apps().await.map_err(|e| e.to_string())?;
+            let apps = store
+                .list_app_summaries()
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{:<24} {:<10} CREATED", "NAME", "KIND");
             for app in apps {
                 println!(
@@ -744,6 +800,30 @@ fn read_app_config(path: &std::path::Path) -> Result<serde_json::Value, String> 
         ));
     }
     Ok(value)
+}
+
+/// `scimbridge secrets re-encrypt`: every app's vendor credentials under the current key.
+async fn re_encrypt(config: &Config) -> Result<(), String> {
+    let keyring = scimbridge::secrets::keyring(config).map_err(|e| e.to_string())?;
+    let key_id = keyring.current_id();
+    let store = open_store_with(config, keyring).await?;
+    let report = store.reseal_apps().await.map_err(|e| e.to_string())?;
+    println!(
+        "re-encrypted {} app(s) under key {key_id}; {} already were, {} have no vendor credentials",
+        report.resealed.len(),
+        report.current,
+        report.without_secrets
+    );
+    if report.failed.is_empty() {
+        return Ok(());
+    }
+    for (app, why) in &report.failed {
+        eprintln!("app '{app}': {why}");
+    }
+    Err(format!(
+        "{} app(s) could not be decrypted and were left as they were: add the key they were written with to SCIMBRIDGE_SECRETS_PREVIOUS_KEYS and run this again",
+        report.failed.len()
+    ))
 }
 
 async fn admin_command(cmd: AdminCommand, config: &Config) -> Result<(), String> {

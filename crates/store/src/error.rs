@@ -29,6 +29,12 @@ pub enum StoreError {
     InvalidAppName { name: String, why: &'static str },
     #[error("invalid database URL '{url}': {why}")]
     InvalidUrl { url: String, why: String },
+    /// An app's connector settings are encrypted and cannot be decrypted.
+    #[error("cannot decrypt the connector settings of app '{app}': {why}")]
+    Sealed { app: String, why: String },
+    /// Encrypted connector settings need a key, and this store has none.
+    #[error("no secrets key is configured, so connector settings cannot be encrypted or decrypted")]
+    NoKeyring,
     /// A row holds something scimbridge never writes (a hand-edited database, say).
     #[error("the database holds unexpected data: {0}")]
     Corrupt(String),

@@ -14,16 +14,19 @@ mod links;
 pub mod query;
 mod queue;
 mod resources;
+mod secrets;
 mod tokens;
 mod types;
 
 use std::sync::Arc;
 
+pub use apps::{AppSummary, ResealReport};
 pub use db::Backend;
 pub use error::StoreError;
 pub use links::{ActionOutcome, Approval, ApprovalState, VendorAction, VendorLink};
 pub use queue::{Claim, Retry, WorkItem};
 pub use scim::model::{SyncState, SyncStatus};
+pub use secrets::{KeyError, Keyring, SecretKey};
 pub use tokens::IssuedAdminToken;
 pub use types::{
     Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, IssuedToken, ListQuery, Page,
@@ -34,6 +37,9 @@ pub use types::{
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Arc<db::Db>,
+    /// Seals apps' connector settings; without one they are stored as plain JSON (for
+    /// tests and embedding — the server always sets one).
+    keyring: Option<Arc<Keyring>>,
 }
 
 impl Store {
@@ -45,6 +51,7 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let store = Store {
             db: Arc::new(db::Db::connect(url).await?),
+            keyring: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -58,6 +65,13 @@ impl Store {
     /// Checks that the database answers: for readiness probes.
     pub async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.db.ping().await?)
+    }
+
+    /// This store, encrypting apps' connector settings with `keyring` from now on and
+    /// opening those sealed with any of its keys.
+    pub fn with_keyring(mut self, keyring: Keyring) -> Store {
+        self.keyring = Some(Arc::new(keyring));
+        self
     }
 
     pub fn backend(&self) -> Backend {

@@ -113,12 +113,29 @@ impl fmt::Display for AppKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct App {
     pub name: String,
     pub kind: AppKind,
+    /// `connector` (the vendor credentials), `mapping`, `policies`, `auth`.
     pub config: Value,
     pub created_at: DateTime<Utc>,
+}
+
+/// Leaves the connector settings out: they hold the vendor's credentials.
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut config = self.config.clone();
+        if let Some(connector) = config.get_mut("connector") {
+            *connector = Value::String("<redacted>".into());
+        }
+        f.debug_struct("App")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("config", &config)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
 }
 
 /// The SCIM resource types the store keeps.
