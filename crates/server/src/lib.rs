@@ -19,7 +19,7 @@ use tracing_actix_web::TracingLogger;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::AuthCache;
+use crate::auth::{AuthCache, FailureLimiter};
 use crate::body::BodyLimit;
 use crate::config::{Config, LogFormat};
 use crate::handlers::{admin, bulk, discovery, ops, resources};
@@ -33,6 +33,7 @@ pub struct AppState {
     pub config: Config,
     pub metrics: Metrics,
     pub auth_cache: AuthCache,
+    pub auth_failures: FailureLimiter,
 }
 
 /// Runs `work` (a store call) to completion even when the request that started it is
@@ -153,6 +154,10 @@ pub fn state_with(
 ) -> std::io::Result<web::Data<AppState>> {
     let metrics = Metrics::new().map_err(std::io::Error::other)?;
     let auth_cache = AuthCache::new(Duration::from_secs(config.tokens.cache_seconds));
+    let auth_failures = FailureLimiter::new(
+        config.tokens.max_failures_per_address,
+        Duration::from_secs(config.tokens.failure_window_seconds),
+    );
     let engine = Engine::new(store.clone(), factory, config.engine.to_engine_config());
     Ok(web::Data::new(AppState {
         store,
@@ -160,6 +165,7 @@ pub fn state_with(
         config,
         metrics,
         auth_cache,
+        auth_failures,
     }))
 }
 
@@ -185,6 +191,7 @@ pub fn server(
         App::new()
             .app_data(state.clone())
             .app_data(body_limit)
+            .wrap(from_fn(body::drain_unread))
             .wrap(from_fn(metrics::record))
             .wrap(TracingLogger::default())
             .configure(routes)

@@ -410,7 +410,7 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                 Some(path) => read_app_config(&path)?,
                 None => serde_json::json!({}),
             };
-            check_app_config(name.as_str(), kind, &app_config)?;
+            scimbridge::connectors::check_app_config(name.as_str(), kind, &app_config)?;
             let app = store
                 .create_app(&name, kind, app_config)
                 .await
@@ -442,7 +442,7 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                     fields.insert(key.clone(), value.clone());
                 }
             }
-            check_app_config(&name, app.kind, &config)?;
+            scimbridge::connectors::check_app_config(&name, app.kind, &config)?;
             store
                 .set_app_config(&name, config)
                 .await
@@ -547,24 +547,6 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                 ));
             }
         }
-    }
-    Ok(())
-}
-
-/// Refuses an app config the engine or the app's connector could not use.
-fn check_app_config(name: &str, kind: AppKind, config: &serde_json::Value) -> Result<(), String> {
-    use engine::ConnectorFactory;
-    engine::AppSettings::from_config(name, config).map_err(|e| e.to_string())?;
-    if kind.has_vendor() {
-        let app = store::App {
-            name: name.to_owned(),
-            kind,
-            config: config.clone(),
-            created_at: chrono::Utc::now(),
-        };
-        Registry.connector(&app).map(drop).map_err(|why| {
-            format!("app '{name}' ({kind}) cannot be set up: {why}; pass --file with its 'connector' settings (see docs/vendors/)")
-        })?;
     }
     Ok(())
 }
