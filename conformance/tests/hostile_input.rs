@@ -261,7 +261,8 @@ fn gen_invalid_utf8(rng: &mut Rng, fx: &Fixture) -> Hostile {
             let (head, tail) = text
                 .split_once("MARKER")
                 .expect("the marker is in the text");
-            let bad: &[u8] = *rng.pick(&[&b"\xff\xfe"[..], b"\xc3\x28", b"\xed\xa0\x80", b"\x80"]);
+            let bad =
+                *rng.pick::<&[u8]>(&[&b"\xff\xfe"[..], b"\xc3\x28", b"\xed\xa0\x80", b"\x80"]);
             let bytes = [head.as_bytes(), bad, tail.as_bytes()].concat();
             Hostile::new("invalid UTF-8 in the body", method, path, fx).json_body(bytes)
         }
@@ -637,7 +638,7 @@ fn bogus_filter(rng: &mut Rng) -> String {
     let mut text = String::from("(");
     for _ in 0..rng.range(1, 20) {
         text.push(' ');
-        text.push_str(*rng.pick(&tokens));
+        text.push_str(rng.pick::<&str>(&tokens));
     }
     text.push_str(" (");
     text
@@ -861,7 +862,7 @@ fn gen_headers(rng: &mut Rng, fx: &Fixture) -> Hostile {
     match rng.below(4) {
         0 => {
             // A valid body under a media type the server does not take.
-            let content_type: &[u8] = *rng.pick(&[
+            let content_type = *rng.pick::<&[u8]>(&[
                 &b"text/plain"[..],
                 b"application/xml",
                 b"application/x-www-form-urlencoded",
@@ -906,12 +907,12 @@ fn gen_headers(rng: &mut Rng, fx: &Fixture) -> Hostile {
             // An If-Match no version of the resource can have.
             if method == Method::POST {
                 let path = format!("{}/Users/{}", base(fx), rng.pick(&fx.users));
-                let etag: &[u8] =
-                    *rng.pick(&[&b"W/\"999999\""[..], b"\"-1\"", b"W/", b"abc", b"\xff"]);
+                let etag =
+                    *rng.pick::<&[u8]>(&[&b"W/\"999999\""[..], b"\"-1\"", b"W/", b"abc", b"\xff"]);
                 return Hostile::new("bad If-Match (DELETE)", Method::DELETE, path, fx)
                     .header("If-Match", etag.to_vec());
             }
-            let etag: &[u8] = *rng.pick(&[
+            let etag = *rng.pick::<&[u8]>(&[
                 &b"W/\"999999\""[..],
                 b"\"123456789\"",
                 b"W/\"-1\"",
@@ -1068,7 +1069,7 @@ fn scim_error(json: &Value, status: u16) -> Result<(), String> {
             json["status"]
         ));
     }
-    if !json["detail"].as_str().is_some_and(|d| !d.is_empty()) {
+    if json["detail"].as_str().is_none_or(|d| d.is_empty()) {
         return Err("no detail".into());
     }
     Ok(())

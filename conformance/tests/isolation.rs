@@ -429,7 +429,12 @@ async fn no_app_reads_writes_or_learns_of_another_apps_data() {
                 .send()
                 .await;
             let groups = conformance::values_of(&theirs_user.json, "groups");
-            assert_eq!(groups, [other.group_id.clone()], "{}", theirs_user.json);
+            assert_eq!(
+                groups,
+                std::slice::from_ref(&other.group_id),
+                "{}",
+                theirs_user.json
+            );
 
             // 6. My token on the admin API of the other app: refused like any non-admin token.
             let admin = srv
