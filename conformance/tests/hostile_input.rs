@@ -1398,3 +1398,52 @@ async fn a_hundred_thousand_hostile_requests_get_scim_errors_and_change_nothing(
         kinds.lock().unwrap()
     );
 }
+
+/// A request refused without its body being read — here a 405 for a 300 KiB body — leaves
+/// its connection usable: the request sent after it on the same connection is answered too.
+/// (Actix closes a connection whose request body is unread, without `Connection: close`;
+/// an IdP reusing it would fail its next request.)
+#[tokio::test]
+async fn a_refused_request_with_an_unread_body_keeps_its_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let srv = TestServer::start().await;
+    let addr = srv.origin().trim_start_matches("http://").to_owned();
+    let body = vec![b'x'; 300 * 1024];
+    let mut request = format!(
+        "PUT /apps/{}/scim/v2/Users HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n",
+        srv.app().name,
+        srv.token(),
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    request.extend_from_slice(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes());
+
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut reader, mut writer) = stream.split();
+    let write = async {
+        // The server may answer before it has read everything: a failed write shows below.
+        let _ = writer.write_all(&request).await;
+    };
+    let read = async {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 8192];
+        while String::from_utf8_lossy(&seen).matches("HTTP/1.1 ").count() < 2 {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    };
+    let ((), answers) =
+        tokio::time::timeout(Duration::from_secs(20), async { tokio::join!(write, read) })
+            .await
+            .expect("the server answered both requests within 20 s");
+    let statuses: Vec<&str> = answers
+        .match_indices("HTTP/1.1 ")
+        .map(|(i, _)| &answers[i + 9..i + 12])
+        .collect();
+    assert_eq!(statuses, ["405", "200"], "{answers}");
+}
