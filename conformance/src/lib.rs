@@ -90,11 +90,13 @@ struct Started {
     origin: String,
     apps: Vec<TestApp>,
     admin_token: String,
+    database_url: String,
 }
 
 /// A scimbridge server serving one fresh app; stopped on drop.
 pub struct TestServer {
     origin: String,
+    database_url: String,
     app: TestApp,
     others: Vec<TestApp>,
     admin_token: String,
@@ -163,6 +165,7 @@ impl TestServer {
             .expect("cannot build the HTTP client");
         TestServer {
             origin: started.origin,
+            database_url: started.database_url,
             app,
             others: apps.collect(),
             admin_token: started.admin_token,
@@ -180,6 +183,14 @@ impl TestServer {
     /// The app's SCIM base URL, `http://127.0.0.1:<port>/apps/<app>/scim/v2`.
     pub fn base(&self) -> String {
         self.base_of(&self.app.name)
+    }
+
+    /// A connection of its own to the server's database, for checking what a test's
+    /// requests did (or did not do) to the store, and for setting up tokens.
+    pub async fn open_store(&self) -> Store {
+        Store::connect(&self.database_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open the test server's store: {e}"))
     }
 
     /// The SCIM base URL of any app name, existing or not.
@@ -425,7 +436,7 @@ async fn setup(
     }
     config.listen = addr;
     config.public_url = origin.clone();
-    config.database_url = url;
+    config.database_url = url.clone();
     // `CONFORMANCE_LOG=debug cargo test -p conformance -- --nocapture` shows the server's log.
     if let Ok(level) = std::env::var("CONFORMANCE_LOG") {
         config.log_level = level;
@@ -436,6 +447,7 @@ async fn setup(
             origin,
             apps,
             admin_token,
+            database_url: url,
         },
         store,
         config,

@@ -1,9 +1,11 @@
 //! Authentication of SCIM requests: the app named in the path and the bearer token in the
 //! `Authorization` header. Every failure, including an app that does not exist, is the same
-//! 401, so a response never tells whether another app exists.
+//! 401, so a response never tells whether another app exists. A client address that fails
+//! too often in a window is refused with 429 until the window ends, whatever it sends.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -12,7 +14,11 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{
+    FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, http::StatusCode,
+    http::header, web,
+};
+use scim::ScimError;
 use store::{Actor, App};
 
 use crate::app_auth::{AuthSettings, looks_like_jwt};
@@ -27,17 +33,28 @@ pub struct AppAuth {
 }
 
 impl FromRequest for AppAuth {
-    type Error = ApiError;
+    type Error = AuthError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let app_name = req.match_info().get("app").map(str::to_owned);
         let credential = credential(req);
+        let address = req.peer_addr().map(|a| a.ip());
         Box::pin(async move {
-            let (Some(state), Some(app_name), Some(credential)) = (state, app_name, credential)
-            else {
-                return Err(ApiError::unauthorized());
+            let Some(state) = state else {
+                return Err(ApiError::unauthorized().into());
+            };
+            if let Some(wait) = address.and_then(|a| state.auth_failures.blocked(a)) {
+                return Err(AuthError::RateLimited(wait));
+            }
+            let (Some(app_name), Some(credential)) = (app_name, credential) else {
+                return Err(refuse(
+                    &state,
+                    address,
+                    None,
+                    "no usable Authorization header",
+                ));
             };
             let key = CacheKey::new(&app_name, credential.text());
             if let Some(auth) = state.auth_cache.get(&key) {
@@ -50,12 +67,141 @@ impl FromRequest for AppAuth {
             let accepted =
                 detached(async move { check(&store, &name, &credential).await }).await??;
             let Some((auth, expires_at)) = accepted else {
-                tracing::info!(app = %app_name, "rejected a SCIM request: bad or expired credentials");
-                return Err(ApiError::unauthorized());
+                return Err(refuse(
+                    &state,
+                    address,
+                    Some(&app_name),
+                    "bad or expired credentials",
+                ));
             };
             state.auth_cache.put(key, auth.clone(), expires_at);
             Ok(auth)
         })
+    }
+}
+
+/// Logs a failed authentication (never the credential) and counts it against the address.
+fn refuse(state: &AppState, address: Option<IpAddr>, app: Option<&str>, why: &str) -> AuthError {
+    let client = address.map(|a| a.to_string()).unwrap_or_default();
+    tracing::info!(app = app.unwrap_or_default(), %client, reason = why, "rejected a SCIM request");
+    if let Some(address) = address {
+        if state.auth_failures.failed(address) {
+            tracing::warn!(%client, "too many failed authentications from this address: refusing it for the rest of the window");
+        }
+    }
+    ApiError::unauthorized().into()
+}
+
+/// Why a request was not authenticated.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The client address failed too often; it may try again after this long.
+    #[error("too many failed authentications from this address")]
+    RateLimited(Duration),
+}
+
+impl From<store::StoreError> for AuthError {
+    fn from(e: store::StoreError) -> Self {
+        AuthError::Api(e.into())
+    }
+}
+
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AuthError::Api(e) => e.status_code(),
+            AuthError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AuthError::Api(e) => e.error_response(),
+            AuthError::RateLimited(wait) => {
+                // Rounded up, so that a client waiting this long is let in.
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let mut response = ApiError(ScimError::status(
+                    429,
+                    format!(
+                        "too many failed authentication attempts from this address; retry after {seconds} seconds with a valid token"
+                    ),
+                ))
+                .error_response();
+                if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+        }
+    }
+}
+
+/// Failed authentications per client address, in fixed windows
+/// (`tokens.max_failures_per_address` per `tokens.failure_window_seconds`).
+pub struct FailureLimiter {
+    /// 0 turns the limit off.
+    max: u32,
+    window: Duration,
+    entries: Mutex<HashMap<IpAddr, Failures>>,
+}
+
+struct Failures {
+    since: Instant,
+    count: u32,
+}
+
+/// Bound on tracked addresses: past it, finished windows are forgotten first, then all.
+const TRACKED_ADDRESSES: usize = 100_000;
+
+impl FailureLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
+        FailureLimiter {
+            max,
+            window,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long `address` must still wait, if it has used up its failures.
+    pub fn blocked(&self, address: IpAddr) -> Option<Duration> {
+        if self.max == 0 {
+            return None;
+        }
+        let entries = self.entries.lock().ok()?;
+        let failures = entries.get(&address)?;
+        let elapsed = failures.since.elapsed();
+        (failures.count >= self.max && elapsed < self.window).then(|| self.window - elapsed)
+    }
+
+    /// Counts a failure; true when it uses up the address's last one.
+    pub fn failed(&self, address: IpAddr) -> bool {
+        if self.max == 0 {
+            return false;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return false;
+        };
+        if entries.len() >= TRACKED_ADDRESSES && !entries.contains_key(&address) {
+            entries.retain(|_, f| f.since.elapsed() < self.window);
+            if entries.len() >= TRACKED_ADDRESSES {
+                entries.clear();
+            }
+        }
+        let now = Instant::now();
+        let failures = entries.entry(address).or_insert(Failures {
+            since: now,
+            count: 0,
+        });
+        if now.duration_since(failures.since) >= self.window {
+            *failures = Failures {
+                since: now,
+                count: 0,
+            };
+        }
+        failures.count = failures.count.saturating_add(1);
+        failures.count == self.max
     }
 }
 
@@ -198,9 +344,14 @@ impl AuthCache {
 }
 
 /// The credential of an `Authorization: Bearer <token>` or `Basic <base64>` header
-/// (scheme in any case).
+/// (scheme in any case). A request with several `Authorization` headers has none: which one
+/// counts would depend on the proxies on the way.
 fn credential(req: &HttpRequest) -> Option<Credential> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let mut headers = req.headers().get_all(header::AUTHORIZATION);
+    let value = headers.next()?.to_str().ok()?;
+    if headers.next().is_some() {
+        return None;
+    }
     let (scheme, rest) = value.trim().split_once(' ')?;
     let rest = rest.trim();
     if rest.is_empty() {
@@ -254,6 +405,27 @@ mod tests {
         // Never past the token's own expiry.
         cache.put(CacheKey::new("okta", "sbt_old"), auth(), Some(Utc::now()));
         assert!(cache.get(&CacheKey::new("okta", "sbt_old")).is_none());
+    }
+
+    #[test]
+    fn failures_are_limited_per_address_and_window() {
+        let limiter = FailureLimiter::new(3, Duration::from_secs(60));
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert!(!limiter.failed(a) && !limiter.failed(a));
+        assert!(limiter.blocked(a).is_none());
+        assert!(limiter.failed(a));
+        let wait = limiter.blocked(a).unwrap();
+        assert!(wait <= Duration::from_secs(60) && wait > Duration::from_secs(50));
+        assert!(limiter.blocked(b).is_none());
+        // A finished window starts counting again.
+        let short = FailureLimiter::new(1, Duration::ZERO);
+        short.failed(a);
+        assert!(short.blocked(a).is_none());
+        let off = FailureLimiter::new(0, Duration::from_secs(60));
+        for _ in 0..10 {
+            off.failed(a);
+        }
+        assert!(off.blocked(a).is_none());
     }
 
     #[test]

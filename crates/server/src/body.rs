@@ -1,9 +1,16 @@
 //! The request body extractor: `application/scim+json` or `application/json`, bounded in
 //! size, parsed to JSON, every failure a SCIM error.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
+use actix_web::middleware::Next;
 use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header};
 use futures_util::StreamExt;
@@ -42,17 +49,17 @@ impl FromRequest for ScimBody {
         } else {
             limits.default
         };
-        let content_type = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_ascii_lowercase()
-            });
+        // A Content-Type that is not text is a media type we do not support, not a
+        // missing one.
+        let content_type = req.headers().get(header::CONTENT_TYPE).map(|v| {
+            v.to_str()
+                .unwrap_or("(not text)")
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
         let declared_length = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -116,4 +123,53 @@ fn too_large(limit: usize) -> ApiError {
         413,
         format!("the request body is larger than the {limit} bytes this server accepts"),
     ))
+}
+
+/// How long [`drain_unread`] waits for the rest of a body nobody read.
+const DRAIN_FOR: Duration = Duration::from_secs(5);
+
+/// Middleware: once the response is ready, reads (and drops) what is left of a request body
+/// that the handler did not read — a request refused before its body was looked at, such
+/// as a 401, 404 or 415 — up to [`DRAIN_AT_LEAST`] bytes and [`DRAIN_FOR`]. Actix closes a
+/// connection whose request body is unread without telling the client, which then fails
+/// its next request on that connection with a reset; a drained connection stays usable.
+pub async fn drain_unread(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let (_, payload) = req.parts_mut();
+    let shared = Rc::new(RefCell::new(payload.take()));
+    let reader = shared.clone();
+    let stream = futures_util::stream::poll_fn(move |cx| reader.borrow_mut().poll_next_unpin(cx));
+    req.set_payload(Payload::Stream {
+        payload: Box::pin(stream),
+    });
+    let mut response = next.call(req).await?;
+    let mut rest = std::mem::replace(&mut *shared.borrow_mut(), Payload::None);
+    let drain = async {
+        let mut drained = 0usize;
+        loop {
+            match rest.next().await {
+                None => return true,
+                Some(Err(_)) => return false,
+                Some(Ok(chunk)) => {
+                    drained = drained.saturating_add(chunk.len());
+                    if drained > DRAIN_AT_LEAST {
+                        return false;
+                    }
+                }
+            }
+        }
+    };
+    if !tokio::time::timeout(DRAIN_FOR, drain)
+        .await
+        .unwrap_or(false)
+    {
+        // Actix will close this connection: say so, so that the client does not reuse it.
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(response)
 }

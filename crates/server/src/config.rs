@@ -113,6 +113,11 @@ pub struct Tokens {
     /// How long an accepted token is remembered without asking the database, in seconds;
     /// a revocation takes effect within this time. 0 checks the database every request.
     pub cache_seconds: u64,
+    /// Failed authentications a client address may make per window before it is refused
+    /// with 429 for the rest of the window; 0 turns the limit off.
+    pub max_failures_per_address: u32,
+    /// The window of `max_failures_per_address`, in seconds.
+    pub failure_window_seconds: u64,
 }
 
 /// The reconcile engine: how writes to vendor apps reach the vendor.
@@ -215,6 +220,8 @@ impl Default for Tokens {
         Tokens {
             rotation_grace_seconds: 24 * 60 * 60,
             cache_seconds: 5,
+            max_failures_per_address: 50,
+            failure_window_seconds: 60,
         }
     }
 }
@@ -265,11 +272,7 @@ impl Config {
                 path: path.to_owned(),
                 source,
             })?;
-            let from_file: toml::Table = text.parse().map_err(|source| ConfigError::Parse {
-                path: path.to_owned(),
-                source,
-            })?;
-            merge(&mut table, from_file);
+            merge(&mut table, parse_file(&text, path)?);
         }
         let env: std::collections::HashMap<String, String> = env
             .into_iter()
@@ -280,11 +283,15 @@ impl Config {
                 set_from_env(&mut table, &key, value)?;
             }
         }
-        let config: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
-        config.check()?;
-        Ok(config)
+        finish(table)
+    }
+
+    /// The configuration a TOML file's text gives, over the defaults and without the
+    /// environment.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let mut table = defaults_table();
+        merge(&mut table, parse_file(text, Path::new("(text)"))?);
+        finish(table)
     }
 
     /// Every key with its environment variable and default.
@@ -344,6 +351,11 @@ impl Config {
                 "limits.max_filter_length, limits.max_filter_depth and limits.bulk_max_operations must be at least 1".into(),
             ));
         }
+        if self.tokens.max_failures_per_address > 0 && self.tokens.failure_window_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "tokens.failure_window_seconds must be at least 1 while tokens.max_failures_per_address limits failures".into(),
+            ));
+        }
         let e = &self.engine;
         if e.concurrency == 0
             || e.max_attempts == 0
@@ -369,6 +381,21 @@ impl Config {
         }
         Ok(())
     }
+}
+
+fn parse_file(text: &str, path: &Path) -> Result<toml::Table, ConfigError> {
+    text.parse().map_err(|source| ConfigError::Parse {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn finish(table: toml::Table) -> Result<Config, ConfigError> {
+    let config: Config = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
+    config.check()?;
+    Ok(config)
 }
 
 fn defaults_table() -> toml::Table {
@@ -532,6 +559,20 @@ mod tests {
     }
 
     #[test]
+    fn toml_text_reads_like_a_file() {
+        let c = Config::from_toml("[tokens]\nmax_failures_per_address = 5\n").unwrap();
+        assert_eq!(c.tokens.max_failures_per_address, 5);
+        assert_eq!(c.tokens.failure_window_seconds, 60);
+        assert!(Config::from_toml("[tokens").is_err());
+        let e = Config::from_toml(
+            "[tokens]\nmax_failures_per_address = 5\nfailure_window_seconds = 0\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("failure_window_seconds"), "{e}");
+    }
+
+    #[test]
     fn every_key_has_an_environment_variable() {
         let keys = Config::keys();
         let find = |p: &str| keys.iter().find(|k| k.path == p).unwrap().env.clone();
@@ -550,7 +591,7 @@ mod tests {
         );
         assert_eq!(find("secrets.key"), "SCIMBRIDGE_SECRETS_KEY");
         assert_eq!(find("tls.cert_file"), "SCIMBRIDGE_TLS_CERT_FILE");
-        assert_eq!(keys.len(), 27);
+        assert_eq!(keys.len(), 29);
     }
 }
 

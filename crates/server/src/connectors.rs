@@ -7,6 +7,34 @@ use engine::ConnectorFactory;
 use serde_json::Value;
 use store::{App, AppKind};
 
+use crate::app_auth::AuthSettings;
+
+/// Refuses an app config (`connector`, `mapping`, `policies`, `auth`) that the engine, the
+/// authentication or the app's connector could not use.
+pub fn check_app_config(name: &str, kind: AppKind, config: &Value) -> Result<(), String> {
+    let settings = engine::AppSettings::from_config(name, config).map_err(|e| e.to_string())?;
+    AuthSettings::of(config).map_err(|e| format!("app '{name}': {e}"))?;
+    if kind.has_vendor() {
+        let app = App {
+            name: name.to_owned(),
+            kind,
+            config: config.clone(),
+            created_at: chrono::Utc::now(),
+        };
+        let connector = Registry.connector(&app).map_err(|why| {
+            format!("app '{name}' ({kind}) cannot be set up: {why}; pass --file with its 'connector' settings (see docs/vendors/)")
+        })?;
+        settings
+            .check_seat_types(name, &connector.capabilities().seat_types)
+            .map_err(|e| e.to_string())?;
+    } else if !settings.prices.is_empty() {
+        return Err(format!(
+            "app '{name}' is a directory app: it has no seats to price; remove its 'prices'"
+        ));
+    }
+    Ok(())
+}
+
 /// Builds connectors from an app's kind and the `connector` part of its config.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Registry;

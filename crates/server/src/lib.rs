@@ -21,7 +21,7 @@ use store::{ResourceKind, Store};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::AuthCache;
+use crate::auth::{AuthCache, FailureLimiter};
 use crate::body::BodyLimit;
 use crate::config::{Config, LogFormat};
 use crate::handlers::{admin, bulk, discovery, ops, resources};
@@ -35,6 +35,7 @@ pub struct AppState {
     pub config: Config,
     pub metrics: Metrics,
     pub auth_cache: AuthCache,
+    pub auth_failures: FailureLimiter,
 }
 
 /// Runs `work` (a store call) to completion even when the request that started it is
@@ -76,6 +77,7 @@ macro_rules! http_server {
             App::new()
                 .app_data(state.clone())
                 .app_data(body_limit)
+                .wrap(from_fn(body::drain_unread))
                 .wrap(from_fn(metrics::record))
                 .configure(routes)
         })
@@ -187,6 +189,10 @@ pub fn state_with(
 ) -> std::io::Result<web::Data<AppState>> {
     let metrics = Metrics::new().map_err(std::io::Error::other)?;
     let auth_cache = AuthCache::new(Duration::from_secs(config.tokens.cache_seconds));
+    let auth_failures = FailureLimiter::new(
+        config.tokens.max_failures_per_address,
+        Duration::from_secs(config.tokens.failure_window_seconds),
+    );
     let engine = Engine::new(store.clone(), factory, config.engine.to_engine_config());
     Ok(web::Data::new(AppState {
         store,
@@ -194,6 +200,7 @@ pub fn state_with(
         config,
         metrics,
         auth_cache,
+        auth_failures,
     }))
 }
 

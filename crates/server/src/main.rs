@@ -618,7 +618,7 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                 Some(path) => read_app_config(&path)?,
                 None => serde_json::json!({}),
             };
-            check_app_config(name.as_str(), kind, &app_config)?;
+            scimbridge::connectors::check_app_config(name.as_str(), kind, &app_config)?;
             let app = store
                 .create_app(&name, kind, app_config)
                 .await
@@ -650,7 +650,7 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                     fields.insert(key.clone(), value.clone());
                 }
             }
-            check_app_config(&name, app.kind, &config)?;
+            scimbridge::connectors::check_app_config(&name, app.kind, &config)?;
             store
                 .set_app_config(&name, config)
                 .await
@@ -758,31 +758,6 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                 ));
             }
         }
-    }
-    Ok(())
-}
-
-/// Refuses an app config the engine or the app's connector could not use.
-fn check_app_config(name: &str, kind: AppKind, config: &serde_json::Value) -> Result<(), String> {
-    use engine::ConnectorFactory;
-    let settings = engine::AppSettings::from_config(name, config).map_err(|e| e.to_string())?;
-    if kind.has_vendor() {
-        let app = store::App {
-            name: name.to_owned(),
-            kind,
-            config: config.clone(),
-            created_at: chrono::Utc::now(),
-        };
-        let connector = Registry.connector(&app).map_err(|why| {
-            format!("app '{name}' ({kind}) cannot be set up: {why}; pass --file with its 'connector' settings (see docs/vendors/)")
-        })?;
-        settings
-            .check_seat_types(name, &connector.capabilities().seat_types)
-            .map_err(|e| e.to_string())?;
-    } else if !settings.prices.is_empty() {
-        return Err(format!(
-            "app '{name}' is a directory app: it has no seats to price; remove its 'prices'"
-        ));
     }
     Ok(())
 }

@@ -59,6 +59,14 @@ fn hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
+/// Whether `secret` is the token whose stored digest is `stored`. Tokens are looked up by
+/// the SHA-256 of the presented secret, so how much of a real token a guess shares says
+/// nothing about the digest looked up; and the digests are compared in constant time, so
+/// the decision itself takes as long whichever byte differs.
+fn secret_matches(stored: &[u8], secret: &str) -> bool {
+    bool::from(stored.ct_eq(&hash(secret)))
+}
+
 fn new_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -226,13 +234,11 @@ impl Store {
                 &Stmt::new(format!(
                     "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = $1"
                 ))
-                .bind(presented.clone()),
+                .bind(presented),
             )
             .await?;
         tx.commit().await?;
-        // The lookup by hash found the candidate; comparing the hashes in constant time as
-        // well keeps the decision itself free of timing differences.
-        let Some(row) = row.filter(|r| bool::from(r.secret_hash.ct_eq(&presented))) else {
+        let Some(row) = row.filter(|r| secret_matches(&r.secret_hash, secret)) else {
             return Ok(None);
         };
         if row.app != app || !row.valid_at(micros(at)) {
@@ -329,5 +335,38 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(changed > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_match_only_exactly_and_by_digest() {
+        let secret = new_secret();
+        let stored = hash(&secret);
+        assert!(secret_matches(&stored, &secret));
+        // Every guess that shares a prefix with the secret, up to all but its last byte.
+        for keep in [0, 4, 10, secret.len() / 2, secret.len() - 1] {
+            let mut guess = secret[..keep].to_owned();
+            guess.push_str(&"x".repeat(secret.len() - keep));
+            assert!(!secret_matches(&stored, &guess), "{keep}");
+        }
+        assert!(!secret_matches(&stored, ""));
+        assert!(!secret_matches(&stored, &format!("{secret}x")));
+        // A digest of another length never matches (ct_eq compares lengths first).
+        assert!(!secret_matches(&stored[..16], &secret));
+        // What the lookup compares is the digest: a guess right in all but the last byte
+        // shares no more of the digest than chance would.
+        let mut near = secret.clone();
+        near.pop();
+        near.push(if secret.ends_with('A') { 'B' } else { 'A' });
+        let shared = stored
+            .iter()
+            .zip(hash(&near))
+            .take_while(|(a, b)| **a == *b)
+            .count();
+        assert!(shared < 4, "{shared} leading digest bytes shared");
     }
 }
