@@ -66,6 +66,11 @@ pub struct EngineConfig {
     pub backoff_max: Duration,
     /// How long a SCIM write waits for its reconcile before answering `pending`.
     pub write_wait: Duration,
+    /// Writes waiting for their reconcile, per vendor app, past which further writes are
+    /// refused (429) instead of queued: a runaway IdP is slowed down, never dropped.
+    pub max_queued_per_app: u64,
+    /// What a write refused for a full queue tells the IdP to wait.
+    pub queue_full_retry_after: Duration,
 }
 
 impl Default for EngineConfig {
@@ -78,6 +83,8 @@ impl Default for EngineConfig {
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(300),
             write_wait: Duration::from_secs(5),
+            max_queued_per_app: 10_000,
+            queue_full_retry_after: Duration::from_secs(30),
         }
     }
 }
@@ -100,6 +107,16 @@ pub enum WriteError {
     /// The vendor or a policy refused the change; it was undone.
     #[error(transparent)]
     Rejected(Rejection),
+    /// The app's queue is full: nothing was written, the IdP should retry later.
+    #[error(
+        "app '{app}' has {queued} changes waiting for the vendor (the limit is engine.max_queued_per_app = {limit}); nothing was written, retry after {retry_after:?}"
+    )]
+    QueueFull {
+        app: String,
+        queued: u64,
+        limit: u64,
+        retry_after: Duration,
+    },
 }
 
 /// Why an admin action failed.
@@ -177,6 +194,7 @@ impl Engine {
         data: Map<String, Value>,
         actor: &Actor,
     ) -> Result<Resource, WriteError> {
+        self.check_room(app).await?;
         let created = self
             .inner
             .store
@@ -196,6 +214,7 @@ impl Engine {
         actor: &Actor,
         change: impl FnOnce(&Resource) -> Result<Map<String, Value>, E>,
     ) -> Result<Result<Resource, E>, WriteError> {
+        self.check_room(app).await?;
         let written = self
             .inner
             .store
@@ -217,6 +236,7 @@ impl Engine {
         if_version: Option<i64>,
         actor: &Actor,
     ) -> Result<(), WriteError> {
+        self.check_room(app).await?;
         let store = &self.inner.store;
         if app.kind.has_vendor() && kind == ResourceKind::User {
             if let Some(link) = store.link(&app.name, id).await? {
@@ -251,6 +271,25 @@ impl Engine {
             {
                 return Err(WriteError::Rejected(r));
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses a write to a vendor app whose queue is full. Writes racing past the check
+    /// can overshoot the limit by at most the number of writes in flight.
+    async fn check_room(&self, app: &App) -> Result<(), WriteError> {
+        if !app.kind.has_vendor() {
+            return Ok(());
+        }
+        let limit = self.inner.config.max_queued_per_app;
+        let queued = self.inner.store.queued_count(&app.name).await?;
+        if queued >= limit {
+            return Err(WriteError::QueueFull {
+                app: app.name.clone(),
+                queued,
+                limit,
+                retry_after: self.inner.config.queue_full_retry_after,
+            });
         }
         Ok(())
     }

@@ -69,6 +69,9 @@ pub struct ScimError {
     pub scim_type: Option<ScimType>,
     /// Human-readable explanation.
     pub detail: String,
+    /// For a 429 or 503: when the client may try again, in seconds (HTTP `Retry-After`;
+    /// not part of the body).
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl ScimError {
@@ -78,6 +81,7 @@ impl ScimError {
             status: scim_type.status(),
             scim_type: Some(scim_type),
             detail: detail.into(),
+            retry_after_seconds: None,
         }
     }
 
@@ -87,6 +91,15 @@ impl ScimError {
             status,
             scim_type: None,
             detail: detail.into(),
+            retry_after_seconds: None,
+        }
+    }
+
+    /// 429: the client should slow down and retry after `seconds`.
+    pub fn too_many_requests(detail: impl Into<String>, seconds: u64) -> Self {
+        ScimError {
+            retry_after_seconds: Some(seconds),
+            ..Self::status(429, detail)
         }
     }
 
@@ -158,6 +171,7 @@ impl From<ErrorResponse> for ScimError {
             status: body.status,
             scim_type: body.scim_type,
             detail: body.detail.unwrap_or_default(),
+            retry_after_seconds: None,
         }
     }
 }

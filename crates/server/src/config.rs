@@ -142,6 +142,11 @@ pub struct Engine {
     pub retry_max_seconds: u64,
     /// How often idle workers look for due work, in milliseconds.
     pub poll_interval_ms: u64,
+    /// Changes waiting for a vendor app's reconcile past which further SCIM writes to that
+    /// app are refused with 429 and `Retry-After`.
+    pub max_queued_per_app: u64,
+    /// The `Retry-After` of those refusals, in seconds.
+    pub queue_full_retry_after_seconds: u64,
 }
 
 impl Default for Engine {
@@ -156,6 +161,8 @@ impl Default for Engine {
             retry_base_ms: d.backoff_base.as_millis() as u64,
             retry_max_seconds: d.backoff_max.as_secs(),
             poll_interval_ms: d.poll_interval.as_millis() as u64,
+            max_queued_per_app: d.max_queued_per_app,
+            queue_full_retry_after_seconds: d.queue_full_retry_after.as_secs(),
         }
     }
 }
@@ -172,6 +179,8 @@ impl Engine {
             backoff_base: Duration::from_millis(self.retry_base_ms),
             backoff_max: Duration::from_secs(self.retry_max_seconds),
             write_wait: Duration::from_millis(self.write_wait_ms),
+            max_queued_per_app: self.max_queued_per_app,
+            queue_full_retry_after: Duration::from_secs(self.queue_full_retry_after_seconds),
         }
     }
 }
@@ -361,9 +370,10 @@ impl Config {
             || e.max_attempts == 0
             || e.lease_seconds == 0
             || e.poll_interval_ms == 0
+            || e.max_queued_per_app == 0
         {
             return Err(ConfigError::Invalid(
-                "engine.concurrency, engine.max_attempts, engine.lease_seconds and engine.poll_interval_ms must be at least 1".into(),
+                "engine.concurrency, engine.max_attempts, engine.lease_seconds, engine.poll_interval_ms and engine.max_queued_per_app must be at least 1".into(),
             ));
         }
         if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {
@@ -591,7 +601,7 @@ mod tests {
         );
         assert_eq!(find("secrets.key"), "SCIMBRIDGE_SECRETS_KEY");
         assert_eq!(find("tls.cert_file"), "SCIMBRIDGE_TLS_CERT_FILE");
-        assert_eq!(keys.len(), 29);
+        assert_eq!(keys.len(), 31);
     }
 }
 

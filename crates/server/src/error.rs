@@ -47,6 +47,7 @@ impl From<StoreError> for ApiError {
                 ),
             )),
             StoreError::InvalidFilter(detail) => ApiError(ScimError::invalid_filter(detail)),
+            StoreError::Nul => ApiError(ScimError::invalid_value(StoreError::Nul.to_string())),
             StoreError::InvalidSort(detail) => ApiError(ScimError::invalid_value(format!(
                 "invalid sortBy: {detail}"
             ))),
@@ -83,7 +84,16 @@ impl From<engine::WriteError> for ApiError {
                 status: r.status,
                 scim_type: r.scim_type,
                 detail: r.detail,
+                retry_after_seconds: None,
             }),
+            full @ engine::WriteError::QueueFull { retry_after, .. } => {
+                // Rounded up, so that a client waiting this long finds room.
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                ApiError(ScimError::too_many_requests(
+                    full.to_string(),
+                    seconds.max(1),
+                ))
+            }
         }
     }
 }
@@ -98,6 +108,9 @@ impl ResponseError for ApiError {
         response.content_type(SCIM_JSON);
         if self.0.status == 401 {
             response.insert_header(("WWW-Authenticate", "Bearer realm=\"scimbridge\""));
+        }
+        if let Some(seconds) = self.0.retry_after_seconds {
+            response.insert_header(("Retry-After", seconds.to_string()));
         }
         response.json(self.0.to_response())
     }

@@ -193,18 +193,6 @@ impl Store {
         Stmt::new(sql).bind(name).bind(stored).bind(sealed)
     }
 
-    /// Every app, by name, with its connector settings decrypted.
-    pub async fn list_apps(&self) -> Result<Vec<App>, StoreError> {
-        let mut tx = self.db.read().await?;
-        let rows: Vec<AppRow> = tx
-            .fetch_all(&Stmt::new(format!("{} ORDER BY name", self.app_select())))
-            .await?;
-        tx.commit().await?;
-        rows.into_iter()
-            .map(|r| r.into_app(self.keyring.as_deref()))
-            .collect()
-    }
-
     /// Every app's name, kind and creation time, by name: never fails on a key.
     pub async fn list_app_summaries(&self) -> Result<Vec<AppSummary>, StoreError> {
         let mut tx = self.db.read().await?;

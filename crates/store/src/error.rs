@@ -38,8 +38,13 @@ pub enum StoreError {
     /// A row holds something scimbridge never writes (a hand-edited database, say).
     #[error("the database holds unexpected data: {0}")]
     Corrupt(String),
+    /// Text holding U+0000 (NUL), which PostgreSQL can neither store nor compare.
+    #[error(
+        "text containing the NUL character (U+0000) cannot be stored or searched for; remove the character"
+    )]
+    Nul,
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the data directory {path}: {source}")]
@@ -47,4 +52,17 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        // PostgreSQL refuses a NUL in text (22021, invalid byte sequence) and `\u0000` in
+        // JSONB (22P05, untranslatable character): the client sent it, so it is its mistake.
+        if let sqlx::Error::Database(db) = &e
+            && matches!(db.code().as_deref(), Some("22021" | "22P05"))
+        {
+            return StoreError::Nul;
+        }
+        StoreError::Database(e)
+    }
 }

@@ -358,6 +358,19 @@ impl Store {
     }
 
     /// How many entries wait (not dead-lettered), across apps: for metrics.
+    /// Entries of `app` waiting for a reconcile (dead letters not counted).
+    pub async fn queued_count(&self, app: &str) -> Result<u64, StoreError> {
+        let mut tx = self.db.read().await?;
+        let (n,): (i64,) = tx
+            .fetch_one(
+                &Stmt::new("SELECT COUNT(*) FROM work_queue WHERE app = $1 AND dead_us IS NULL")
+                    .bind(app),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub async fn queue_depth(&self) -> Result<i64, StoreError> {
         let mut tx = self.db.read().await?;
         let (n,): (i64,) = tx

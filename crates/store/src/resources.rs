@@ -237,7 +237,7 @@ fn uniqueness(kind: ResourceKind, stored: &Stored) -> impl FnOnce(sqlx::Error) -
     };
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Uniqueness(message),
-        _ => StoreError::Database(e),
+        _ => StoreError::from(e),
     }
 }
 
