@@ -288,8 +288,9 @@ async fn postgres_fetch_optional<T: Record>(
         .await
 }
 
-/// How many connections read a SQLite file at once.
-const SQLITE_READERS: usize = 4;
+/// How many connections read a SQLite file at once (opened as needed): more than the
+/// engine's reconciles and the HTTP workers can want at once, so that none waits on another.
+const SQLITE_READERS: usize = 16;
 
 /// How long a read waits for a free SQLite reader, as sqlx's pools wait for a connection.
 const SQLITE_READER_WAIT: Duration = Duration::from_secs(30);
