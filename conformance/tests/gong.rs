@@ -7,7 +7,7 @@ use std::time::Duration;
 use conformance::{
     AppKind, ENTERPRISE_URN, GROUP_URN, PATCH_URN, TestServer, USER_URN, Value, json,
 };
-use simulators::gong::{GongConfig, GongHandle, GongSim, SeatType, SimUser};
+use simulators::gong::{GongConfig, GongHandle, GongSim, SeatType, SeedUser, SimUser};
 
 const BRIDGE_URN: &str = "urn:ietf:params:scim:schemas:extension:scimbridge:2.0:User";
 
@@ -354,4 +354,37 @@ async fn a_gong_apps_user_schema_requires_what_gong_needs() {
     let plain = directory.get(&format!("/Schemas/{USER_URN}")).send().await;
     assert!(!required(&plain.json, "emails", None));
     assert!(!required(&plain.json, "name", Some("givenName")));
+}
+
+#[tokio::test]
+async fn a_leaver_created_inactive_deactivates_the_gong_account_of_their_email() {
+    // An account the bridge never linked (made by hand, or left by a create that crashed
+    // before its link was recorded) belongs to the person the IdP now says has left.
+    let sim = GongSim::start(GongConfig::default()).await.unwrap();
+    let mut seed = SeedUser::new("left@example.com", "Lee", "Left");
+    seed.seat = Some(SeatType::Recording);
+    seed.profile = Some("Sales Rep".into());
+    sim.add_user(seed).unwrap();
+    let server = bridge(&sim).await;
+
+    let user = create(&server, "left@example.com", json!({"active": false})).await;
+    let account = gong_user(&sim, "left@example.com");
+    assert!(!account.active, "the account was deactivated");
+    assert_eq!(account.seat, None, "and its seat freed");
+    assert_eq!(
+        sim.count_by_email("left@example.com"),
+        1,
+        "none was created"
+    );
+    let read = server
+        .get(&format!("/Users/{}", user["id"].as_str().unwrap()))
+        .send()
+        .await;
+    read.expect_status(200);
+    assert_eq!(read.json[BRIDGE_URN]["vendorId"], account.id.to_string());
+    assert_eq!(read.json[BRIDGE_URN]["syncState"], "synced");
+
+    // Nobody at Gong by that email: nothing to do there.
+    create(&server, "never@example.com", json!({"active": false})).await;
+    assert_eq!(sim.count_by_email("never@example.com"), 0);
 }

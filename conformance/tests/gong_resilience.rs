@@ -164,7 +164,6 @@ async fn slow_gong_calls(
     sim.calls_by_route()
 }
 
-#[ignore = "flaky under load since session 3: with a 1 s lease the SCIM users can stay pending past 60 s; run with --ignored while fixing (see the session 3 note)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconcile_that_outlives_its_lease_is_not_run_twice() {
     // With a 1 s lease, each 3 s reconcile would be claimed again twice while it runs,

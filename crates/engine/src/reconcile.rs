@@ -30,6 +30,25 @@ pub(crate) struct Applied {
     pub snapshot: Map<String, Value>,
 }
 
+impl Applied {
+    /// The state of an account found at the vendor rather than made by the bridge.
+    fn found(account: &connector::Account, profile: &Profile, user: &Resource) -> Self {
+        Applied {
+            profile: profile.clone(),
+            access: Access {
+                role: account.role.clone(),
+                seat: account.seat.clone(),
+                team: account.team.clone(),
+                credit_limit: account.credit_limit,
+                features: account.features.clone(),
+            },
+            manager: account.manager.clone(),
+            active: account.status != AccountStatus::Inactive,
+            snapshot: user.data.clone(),
+        }
+    }
+}
+
 /// A reconcile that did not succeed.
 #[derive(Debug)]
 pub(crate) enum Failure {
@@ -140,11 +159,11 @@ pub(crate) async fn reconcile(inner: &Inner, claim: &Claim) -> Result<Done, (i64
     })?;
     let outcome = match (claim.kind, &resource) {
         (ResourceKind::Group, Some(group)) => {
-            mark(inner, group, SyncState::Synced, None, None).await;
+            mark(inner, claim, group, SyncState::Synced, None, None).await;
             Ok(Settlement::Applied)
         }
         (ResourceKind::Group, None) => Ok(Settlement::Applied),
-        (ResourceKind::User, Some(user)) => reconcile_user(inner, &ctx, user).await,
+        (ResourceKind::User, Some(user)) => reconcile_user(inner, &ctx, claim, user).await,
         (ResourceKind::User, None) => deprovision(inner, &ctx, &claim.resource_id).await,
     };
     match outcome {
@@ -170,9 +189,11 @@ fn store_retry(e: StoreError) -> RetryLater {
     }
 }
 
-/// Records the sync status of a resource; a failure to do so only costs freshness.
+/// Records the sync status of a resource the reconcile of `claim` reached, unless a newer
+/// write queued it again meanwhile; a failure to record it only costs freshness.
 async fn mark(
     inner: &Inner,
+    claim: &Claim,
     resource: &Resource,
     state: SyncState,
     vendor_id: Option<&AccountId>,
@@ -186,7 +207,13 @@ async fn mark(
     };
     if let Err(e) = inner
         .store
-        .set_sync_status(&resource.app, resource.kind, &resource.id, &status)
+        .set_sync_status(
+            &resource.app,
+            resource.kind,
+            &resource.id,
+            &status,
+            Some(claim.generation),
+        )
         .await
     {
         if !matches!(e, StoreError::NotFound) {
@@ -211,6 +238,7 @@ pub(crate) async fn mark_unsynced(inner: &Inner, claim: &Claim, state: SyncState
         .map(AccountId);
     mark(
         inner,
+        claim,
         &resource,
         state,
         vendor_id.as_ref(),
@@ -257,17 +285,41 @@ fn applied_of(link: &VendorLink) -> Result<Applied, Failure> {
 async fn reconcile_user(
     inner: &Inner,
     ctx: &AppContext,
+    claim: &Claim,
     user: &Resource,
 ) -> Result<Settlement, Failure> {
     let store = &inner.store;
     let desired = Desired::of(user, &ctx.settings.mapping)?;
-    let linked = match store.link(&ctx.app.name, &user.id).await? {
+    let mut linked = match store.link(&ctx.app.name, &user.id).await? {
         Some(link) => {
             let applied = applied_of(&link)?;
             Some((AccountId(link.account_id), applied))
         }
         None => None,
     };
+    if linked.is_none() && !desired.active {
+        // Never linked and not wanted, yet an account with this email may exist: left by
+        // an attempt that crashed before its link was recorded, or made by hand. Adopt it,
+        // so that a leaver is deactivated at the vendor too.
+        let Some(existing) = ctx.connector.find_by_email(&desired.profile.email).await? else {
+            mark(inner, claim, user, SyncState::Synced, None, None).await;
+            return Ok(Settlement::Applied);
+        };
+        log(
+            inner,
+            ctx,
+            &user.id,
+            Some(&existing.id),
+            "adopt",
+            ActionOutcome::Done,
+            json!({"email": desired.profile.email, "status": existing.status}),
+        )
+        .await;
+        linked = Some((
+            existing.id.clone(),
+            Applied::found(&existing, &desired.profile, user),
+        ));
+    }
     let applied = linked.as_ref().map(|(_, a)| a);
     let manager = resolve_manager(inner, ctx, desired.manager.as_deref()).await?;
     let mut access = desired.access.clone();
@@ -275,11 +327,6 @@ async fn reconcile_user(
     let connector = &ctx.connector;
 
     let account = match &linked {
-        None if !desired.active => {
-            // Never provisioned and not wanted: nothing to do at the vendor.
-            mark(inner, user, SyncState::Synced, None, None).await;
-            return Ok(Settlement::Applied);
-        }
         None => {
             let account = match connector.find_by_email(&desired.profile.email).await? {
                 Some(existing) => {
@@ -355,7 +402,7 @@ async fn reconcile_user(
                     false,
                 )
                 .await?;
-                mark(inner, user, SyncState::Synced, Some(&account), None).await;
+                mark(inner, claim, user, SyncState::Synced, Some(&account), None).await;
                 return Ok(Settlement::Applied);
             }
             if !applied.active {
@@ -445,9 +492,17 @@ async fn reconcile_user(
     };
     match held {
         Some(note) => {
-            mark(inner, user, SyncState::Pending, Some(&account), Some(note)).await;
+            mark(
+                inner,
+                claim,
+                user,
+                SyncState::Pending,
+                Some(&account),
+                Some(note),
+            )
+            .await;
         }
-        None => mark(inner, user, SyncState::Synced, Some(&account), None).await,
+        None => mark(inner, claim, user, SyncState::Synced, Some(&account), None).await,
     }
     Ok(Settlement::Applied)
 }
@@ -909,6 +964,7 @@ async fn undo(
         let vendor_id = link.map(|l| AccountId(l.account_id));
         mark(
             inner,
+            claim,
             &current,
             SyncState::Synced,
             vendor_id.as_ref(),

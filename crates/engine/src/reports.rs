@@ -12,7 +12,7 @@ use connector::{Account, AccountId, AccountStatus, ConnectorError};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::json;
-use store::{ActionOutcome, ResourceKind, StoreError, VendorLink};
+use store::{ResourceKind, StoreError, VendorLink};
 
 use crate::desired::Desired;
 use crate::reconcile::Applied;
@@ -347,37 +347,22 @@ impl Engine {
         };
         for d in drifted {
             let resource_id = d.link.resource_id.clone();
-            match &d.account {
-                Some(account) => {
-                    let observed = observed_state(&d.link, account)?;
-                    store
-                        .put_link(
-                            app,
-                            &resource_id,
-                            &d.link.account_id,
-                            &observed,
-                            d.link.applied_version,
-                        )
-                        .await?;
-                }
-                None => store.delete_link(app, &resource_id).await?,
-            }
+            let observed = match &d.account {
+                Some(account) => Some(observed_state(&d.link, account)?),
+                None => None,
+            };
             let found: Vec<_> = d
                 .rows
                 .iter()
                 .map(|r| json!({"field": r.field, "desired": r.desired, "actual": r.actual}))
                 .collect();
             store
-                .record_vendor_action(
-                    app,
-                    &resource_id,
-                    Some(d.link.account_id.as_str()),
-                    "drift",
-                    ActionOutcome::Noted,
+                .queue_drift_repair(
+                    &d.link,
+                    observed.as_ref(),
                     &json!({"found": found, "repair": "queued for a reconcile to the desired state"}),
                 )
                 .await?;
-            store.requeue(app, ResourceKind::User, &resource_id).await?;
             repair.queued.push(resource_id);
             repair.drift.extend(d.rows);
         }

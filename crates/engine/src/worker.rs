@@ -1,5 +1,6 @@
 //! The workers: claim due queue entries, reconcile each, and settle the entry.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -101,19 +102,30 @@ fn backoff(inner: &Inner, attempts: i64) -> Duration {
 /// outlast one lease (each vendor call may time out and be retried), and an expired lease
 /// would let another worker run the same reconcile alongside, creating the account twice.
 async fn reconcile_leased(inner: &Inner, claim: &Claim) -> Result<Done, (i64, RetryLater)> {
-    let reconcile = reconcile::reconcile(inner, claim);
-    tokio::pin!(reconcile);
+    // Both futures are polled side by side: a renewal waiting for the store's writer must
+    // never stop the reconcile that holds it, or both wait until the writer's timeout.
+    tokio::select! {
+        result = reconcile::reconcile(inner, claim) => result,
+        never = keep_leased(inner, claim) => match never {},
+    }
+}
+
+async fn keep_leased(inner: &Inner, claim: &Claim) -> Infallible {
     let every = (inner.config.lease / 3).max(Duration::from_millis(100));
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
-        tokio::select! {
-            result = &mut reconcile => return result,
-            _ = renew.tick() => {
-                match inner.store.extend_claim(claim, &inner.worker_id, inner.config.lease).await {
-                    Ok(true) => {}
-                    Ok(false) => tracing::warn!(app = %claim.app, resource = %claim.resource_id, "the lease of a running reconcile was lost; another worker may run it too"),
-                    Err(e) => tracing::warn!(error = %e, resource = %claim.resource_id, "cannot renew the lease of a running reconcile"),
-                }
+        renew.tick().await;
+        match inner
+            .store
+            .extend_claim(claim, &inner.worker_id, inner.config.lease)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(app = %claim.app, resource = %claim.resource_id, "the lease of a running reconcile was lost; another worker may run it too")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, resource = %claim.resource_id, "cannot renew the lease of a running reconcile")
             }
         }
     }

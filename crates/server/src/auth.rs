@@ -122,17 +122,13 @@ impl ResponseError for AuthError {
             AuthError::RateLimited(wait) => {
                 // Rounded up, so that a client waiting this long is let in.
                 let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let mut response = ApiError(ScimError::status(
-                    429,
+                ApiError(ScimError::too_many_requests(
                     format!(
                         "too many failed authentication attempts from this address; retry after {seconds} seconds with a valid token"
                     ),
+                    seconds,
                 ))
-                .error_response();
-                if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
-                    response.headers_mut().insert(header::RETRY_AFTER, value);
-                }
-                response
+                .error_response()
             }
         }
     }

@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::db::{Stmt, from_micros, micros, now, opt_from_micros};
-use crate::{Store, StoreError};
+use crate::db::{Stmt, Tx, from_micros, micros, now, opt_from_micros};
+use crate::resources::enqueue;
+use crate::{ResourceKind, Store, StoreError};
 
 /// The vendor account a resource is reconciled to.
 #[derive(Debug, Clone, PartialEq)]
@@ -264,24 +265,14 @@ impl Store {
         applied: &Value,
         applied_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let at = micros(now());
-        let sql = format!(
-            "INSERT INTO vendor_links (app, resource_id, vendor_account_id, applied, \
-             applied_version, created_us, updated_us) VALUES ($1, $2, $3, {}, $5, $6, $6) \
-             ON CONFLICT (app, resource_id) DO UPDATE SET \
-             vendor_account_id = excluded.vendor_account_id, applied = excluded.applied, \
-             applied_version = excluded.applied_version, updated_us = excluded.updated_us",
-            self.backend().json_arg("$4")
-        );
         let mut tx = self.db.write().await?;
-        tx.execute(
-            &Stmt::new(sql)
-                .bind(app)
-                .bind(resource_id)
-                .bind(account_id)
-                .bind(applied.to_string())
-                .bind(applied_version)
-                .bind(at),
+        put_link(
+            &mut tx,
+            app,
+            resource_id,
+            account_id,
+            applied,
+            applied_version,
         )
         .await?;
         tx.commit().await?;
@@ -291,12 +282,7 @@ impl Store {
     /// Forgets a resource's link (after its account was deprovisioned).
     pub async fn delete_link(&self, app: &str, resource_id: &str) -> Result<(), StoreError> {
         let mut tx = self.db.write().await?;
-        tx.execute(
-            &Stmt::new("DELETE FROM vendor_links WHERE app = $1 AND resource_id = $2")
-                .bind(app)
-                .bind(resource_id),
-        )
-        .await?;
+        delete_link(&mut tx, app, resource_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -311,23 +297,56 @@ impl Store {
         outcome: ActionOutcome,
         detail: &Value,
     ) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO vendor_actions (app, resource_id, vendor_account_id, action, outcome, \
-             detail, at_us) VALUES ($1, $2, $3, $4, $5, {}, $7)",
-            self.backend().json_arg("$6")
-        );
         let mut tx = self.db.write().await?;
-        tx.execute(
-            &Stmt::new(sql)
-                .bind(app)
-                .bind(resource_id)
-                .bind(account_id)
-                .bind(action)
-                .bind(outcome.as_str())
-                .bind(detail.to_string())
-                .bind(micros(now())),
-        )
-        .await?;
+        let action = Action {
+            app,
+            resource_id,
+            account_id,
+            action,
+            outcome,
+            detail,
+        };
+        record_vendor_action(&mut tx, &action).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A drifted user's repair, in one transaction: its link is set to what the vendor
+    /// really holds (`observed`; `None` when the account is gone), the drift is noted in
+    /// the audit trail with `detail`, and the user is queued for a reconcile that puts the
+    /// desired state back.
+    pub async fn queue_drift_repair(
+        &self,
+        link: &VendorLink,
+        observed: Option<&Value>,
+        detail: &Value,
+    ) -> Result<(), StoreError> {
+        let (app, resource_id) = (link.app.as_str(), link.resource_id.as_str());
+        let mut tx = self.db.write().await?;
+        match observed {
+            Some(state) => {
+                put_link(
+                    &mut tx,
+                    app,
+                    resource_id,
+                    &link.account_id,
+                    state,
+                    link.applied_version,
+                )
+                .await?
+            }
+            None => delete_link(&mut tx, app, resource_id).await?,
+        }
+        let action = Action {
+            app,
+            resource_id,
+            account_id: Some(&link.account_id),
+            action: "drift",
+            outcome: ActionOutcome::Noted,
+            detail,
+        };
+        record_vendor_action(&mut tx, &action).await?;
+        enqueue(&mut tx, app, ResourceKind::User, resource_id, now()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -515,4 +534,73 @@ impl Store {
         }
         self.approval(id).await?.ok_or(StoreError::NotFound)
     }
+}
+
+async fn put_link(
+    tx: &mut Tx,
+    app: &str,
+    resource_id: &str,
+    account_id: &str,
+    applied: &Value,
+    applied_version: Option<i64>,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO vendor_links (app, resource_id, vendor_account_id, applied, \
+         applied_version, created_us, updated_us) VALUES ($1, $2, $3, {}, $5, $6, $6) \
+         ON CONFLICT (app, resource_id) DO UPDATE SET \
+         vendor_account_id = excluded.vendor_account_id, applied = excluded.applied, \
+         applied_version = excluded.applied_version, updated_us = excluded.updated_us",
+        tx.backend().json_arg("$4")
+    );
+    tx.execute(
+        &Stmt::new(sql)
+            .bind(app)
+            .bind(resource_id)
+            .bind(account_id)
+            .bind(applied.to_string())
+            .bind(applied_version)
+            .bind(micros(now())),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn delete_link(tx: &mut Tx, app: &str, resource_id: &str) -> Result<(), StoreError> {
+    tx.execute(
+        &Stmt::new("DELETE FROM vendor_links WHERE app = $1 AND resource_id = $2")
+            .bind(app)
+            .bind(resource_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// One entry of the vendor half of the audit trail.
+struct Action<'a> {
+    app: &'a str,
+    resource_id: &'a str,
+    account_id: Option<&'a str>,
+    action: &'a str,
+    outcome: ActionOutcome,
+    detail: &'a Value,
+}
+
+async fn record_vendor_action(tx: &mut Tx, a: &Action<'_>) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO vendor_actions (app, resource_id, vendor_account_id, action, outcome, \
+         detail, at_us) VALUES ($1, $2, $3, $4, $5, {}, $7)",
+        tx.backend().json_arg("$6")
+    );
+    tx.execute(
+        &Stmt::new(sql)
+            .bind(a.app)
+            .bind(a.resource_id)
+            .bind(a.account_id)
+            .bind(a.action)
+            .bind(a.outcome.as_str())
+            .bind(a.detail.to_string())
+            .bind(micros(now())),
+    )
+    .await?;
+    Ok(())
 }

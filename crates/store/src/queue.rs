@@ -25,6 +25,8 @@ pub struct Claim {
     pub generation: i64,
     /// Failed reconciles since the last write.
     pub attempts: i64,
+    /// The worker holding it.
+    pub worker: String,
 }
 
 /// A queue entry as an admin sees it.
@@ -138,6 +140,7 @@ impl Store {
                     resource_id: r.resource_id,
                     generation: r.generation,
                     attempts: r.attempts,
+                    worker: worker.to_owned(),
                 })
             })
             .collect()
@@ -170,31 +173,24 @@ impl Store {
         Ok(extended > 0)
     }
 
-    /// Ends a successful reconcile: deletes the entry, unless a newer write queued it again,
-    /// in which case it is released for another pass. Returns whether it was deleted.
+    /// Ends a successful reconcile: deletes the entry, unless it is no longer the claim's
+    /// (see [`pass_again`]). Returns whether it was deleted.
     pub async fn finish_claim(&self, claim: &Claim) -> Result<bool, StoreError> {
         let mut tx = self.db.write().await?;
         let deleted = tx
             .execute(
                 &Stmt::new(
-                    "DELETE FROM work_queue WHERE app = $1 AND resource_id = $2 AND generation = $3",
+                    "DELETE FROM work_queue WHERE app = $1 AND resource_id = $2 \
+                     AND generation = $3 AND claimed_by = $4",
                 )
                 .bind(claim.app.as_str())
                 .bind(claim.resource_id.as_str())
-                .bind(claim.generation),
+                .bind(claim.generation)
+                .bind(claim.worker.as_str()),
             )
             .await?;
         if deleted == 0 {
-            tx.execute(
-                &Stmt::new(
-                    "UPDATE work_queue SET claimed_by = NULL, not_before_us = $3 \
-                     WHERE app = $1 AND resource_id = $2",
-                )
-                .bind(claim.app.as_str())
-                .bind(claim.resource_id.as_str())
-                .bind(micros(now())),
-            )
-            .await?;
+            pass_again(&mut tx, claim).await?;
         }
         tx.commit().await?;
         Ok(deleted > 0)
@@ -210,54 +206,55 @@ impl Store {
         max_attempts: u32,
     ) -> Result<Retry, StoreError> {
         let mut tx = self.db.write().await?;
-        let current: Option<(i64,)> = tx
+        let current: Option<(i64, Option<String>)> = tx
             .fetch_optional(
-                &Stmt::new("SELECT generation FROM work_queue WHERE app = $1 AND resource_id = $2")
-                    .bind(claim.app.as_str())
-                    .bind(claim.resource_id.as_str()),
+                &Stmt::new(
+                    "SELECT generation, claimed_by FROM work_queue \
+                     WHERE app = $1 AND resource_id = $2",
+                )
+                .bind(claim.app.as_str())
+                .bind(claim.resource_id.as_str()),
             )
             .await?;
         let at = micros(now());
-        let outcome = match current {
-            Some((generation,)) if generation != claim.generation => {
-                tx.execute(
-                    &Stmt::new(
-                        "UPDATE work_queue SET claimed_by = NULL, not_before_us = $3, \
-                         last_error = $4 WHERE app = $1 AND resource_id = $2",
-                    )
-                    .bind(claim.app.as_str())
-                    .bind(claim.resource_id.as_str())
-                    .bind(at)
-                    .bind(error),
+        let held = current.is_some_and(|(generation, holder)| {
+            generation == claim.generation && holder.as_deref() == Some(claim.worker.as_str())
+        });
+        let outcome = if held {
+            let attempts = claim.attempts + 1;
+            let dead = attempts >= i64::from(max_attempts);
+            let not_before = if dead { at } else { lease_end(delay) };
+            tx.execute(
+                &Stmt::new(
+                    "UPDATE work_queue SET claimed_by = NULL, attempts = $3, \
+                     not_before_us = $4, last_error = $5, dead_us = $6 \
+                     WHERE app = $1 AND resource_id = $2",
                 )
-                .await?;
-                Retry::Superseded
+                .bind(claim.app.as_str())
+                .bind(claim.resource_id.as_str())
+                .bind(attempts)
+                .bind(not_before)
+                .bind(error)
+                .bind(dead.then_some(at)),
+            )
+            .await?;
+            if dead {
+                Retry::DeadLettered
+            } else {
+                Retry::Scheduled
             }
-            _ => {
-                let attempts = claim.attempts + 1;
-                let dead = attempts >= i64::from(max_attempts);
-                let not_before = if dead { at } else { lease_end(delay) };
-                // An entry deleted meanwhile (an admin removed the app) is simply gone.
-                tx.execute(
-                    &Stmt::new(
-                        "UPDATE work_queue SET claimed_by = NULL, attempts = $3, \
-                         not_before_us = $4, last_error = $5, dead_us = $6 \
-                         WHERE app = $1 AND resource_id = $2",
-                    )
-                    .bind(claim.app.as_str())
-                    .bind(claim.resource_id.as_str())
-                    .bind(attempts)
-                    .bind(not_before)
-                    .bind(error)
-                    .bind(dead.then_some(at)),
+        } else {
+            pass_again(&mut tx, claim).await?;
+            tx.execute(
+                &Stmt::new(
+                    "UPDATE work_queue SET last_error = $3 WHERE app = $1 AND resource_id = $2",
                 )
-                .await?;
-                if dead {
-                    Retry::DeadLettered
-                } else {
-                    Retry::Scheduled
-                }
-            }
+                .bind(claim.app.as_str())
+                .bind(claim.resource_id.as_str())
+                .bind(error),
+            )
+            .await?;
+            Retry::Superseded
         };
         tx.commit().await?;
         Ok(outcome)
@@ -381,4 +378,33 @@ impl Store {
         tx.commit().await?;
         Ok(n)
     }
+}
+
+/// After a reconcile whose entry is no longer its claim: a newer write queued the resource
+/// again, or the lease ran out and another worker took it (and may have finished it). What
+/// this reconcile applied may be older than what the other applied, so the resource gets
+/// one more pass: the entry is released now if it is still this worker's, left to its
+/// holder otherwise (the new generation makes the holder release it in turn), and queued
+/// anew if it is gone. An app removed meanwhile queues nothing.
+async fn pass_again(tx: &mut crate::db::Tx, claim: &Claim) -> Result<(), StoreError> {
+    tx.execute(
+        &Stmt::new(
+            "INSERT INTO work_queue \
+             (app, resource_kind, resource_id, enqueued_us, not_before_us, attempts) \
+             SELECT $1, $2, $3, $4, $4, 0 WHERE EXISTS (SELECT 1 FROM apps WHERE name = $1) \
+             ON CONFLICT (app, resource_id) DO UPDATE SET \
+             generation = work_queue.generation + 1, \
+             claimed_by = CASE WHEN work_queue.claimed_by = $5 THEN NULL \
+             ELSE work_queue.claimed_by END, \
+             not_before_us = CASE WHEN work_queue.claimed_by = $5 \
+             OR work_queue.claimed_by IS NULL THEN $4 ELSE work_queue.not_before_us END",
+        )
+        .bind(claim.app.as_str())
+        .bind(claim.kind.as_str())
+        .bind(claim.resource_id.as_str())
+        .bind(micros(now()))
+        .bind(claim.worker.as_str()),
+    )
+    .await?;
+    Ok(())
 }

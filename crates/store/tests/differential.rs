@@ -461,7 +461,7 @@ async fn populate(
             .unwrap();
         if let Some(s) = &u.sync {
             store
-                .set_sync_status(&app, ResourceKind::User, &r.id, &status(s))
+                .set_sync_status(&app, ResourceKind::User, &r.id, &status(s), None)
                 .await
                 .unwrap();
         }
@@ -502,7 +502,7 @@ async fn populate(
             .unwrap();
         if let Some(s) = &g.sync {
             store
-                .set_sync_status(&app, ResourceKind::Group, &r.id, &status(s))
+                .set_sync_status(&app, ResourceKind::Group, &r.id, &status(s), None)
                 .await
                 .unwrap();
         }

@@ -232,3 +232,122 @@ async fn an_extended_lease_keeps_a_slow_reconcile_from_being_claimed_again() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_reconcile_that_lost_its_lease_gets_one_more_pass_after_the_worker_that_took_over() {
+    for store in stores().await {
+        let a = app(&store, "lost-lease", AppKind::Gong).await;
+        let u = store
+            .create(&a, ResourceKind::User, user("ann"), &actor())
+            .await
+            .unwrap();
+        let take = |worker: &'static str, lease: Duration| {
+            let store = store.clone();
+            let a = a.clone();
+            async move {
+                let mut claims = store.claim_due(worker, 1000, lease).await.unwrap();
+                claims.retain(|c| c.app == a);
+                claims
+            }
+        };
+
+        // The slow worker's lease runs out at once; another takes the entry and finishes
+        // first. The slow one may have applied an older state after it, so its finish
+        // queues the user again.
+        let slow = take("worker-a", Duration::ZERO).await.remove(0);
+        let other = take("worker-b", Duration::from_secs(60)).await.remove(0);
+        assert_eq!(other.resource_id, u.id);
+        assert!(store.finish_claim(&other).await.unwrap());
+        assert!(!store.finish_claim(&slow).await.unwrap());
+        let again = take("worker-c", Duration::from_secs(60)).await;
+        assert_eq!(again.len(), 1, "queued for another pass");
+        assert!(store.finish_claim(&again[0]).await.unwrap());
+        assert!(store.work_item(&a, &u.id).await.unwrap().is_none());
+
+        // The slow worker finishes (or fails) while the other still holds the entry: the
+        // holder keeps it, and its own finish releases it for another pass.
+        for fail in [false, true] {
+            store.requeue(&a, ResourceKind::User, &u.id).await.unwrap();
+            let slow = take("worker-a", Duration::ZERO).await.remove(0);
+            let other = take("worker-b", Duration::from_secs(60)).await.remove(0);
+            if fail {
+                let r = store
+                    .fail_claim(&slow, "vendor 503", Duration::ZERO, 5)
+                    .await
+                    .unwrap();
+                assert_eq!(r, Retry::Superseded);
+            } else {
+                assert!(!store.finish_claim(&slow).await.unwrap());
+            }
+            assert!(
+                take("worker-c", Duration::from_secs(60)).await.is_empty(),
+                "the holder keeps its claim"
+            );
+            assert!(!store.finish_claim(&other).await.unwrap());
+            let again = take("worker-c", Duration::from_secs(60)).await;
+            assert_eq!(again.len(), 1, "released for another pass");
+            assert!(store.finish_claim(&again[0]).await.unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_sync_status_of_a_reconcile_a_newer_write_overtook_is_not_recorded() {
+    for store in stores().await {
+        let a = app(&store, "overtaken", AppKind::Gong).await;
+        let u = store
+            .create(&a, ResourceKind::User, user("ann"), &actor())
+            .await
+            .unwrap();
+        let c = claim(&store, &a, Duration::from_secs(60)).await.remove(0);
+        let synced = store::SyncStatus {
+            sync_state: Some(scim::model::SyncState::Synced),
+            vendor_id: Some("v-1".into()),
+            last_synced_at: Some(chrono::Utc::now()),
+            last_error: None,
+        };
+        store
+            .replace(&a, ResourceKind::User, &u.id, user("ann2"), None, &actor())
+            .await
+            .unwrap();
+        let stale = store
+            .set_sync_status(&a, ResourceKind::User, &u.id, &synced, Some(c.generation))
+            .await;
+        assert!(
+            matches!(stale, Err(store::StoreError::NotFound)),
+            "{stale:?}"
+        );
+        let read = store
+            .get(&a, ResourceKind::User, &u.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            read.sync.and_then(|s| s.sync_state),
+            Some(scim::model::SyncState::Pending),
+            "the newer write's pending state stands"
+        );
+
+        assert!(!store.finish_claim(&c).await.unwrap());
+        let again = claim(&store, &a, Duration::from_secs(60)).await.remove(0);
+        store
+            .set_sync_status(
+                &a,
+                ResourceKind::User,
+                &u.id,
+                &synced,
+                Some(again.generation),
+            )
+            .await
+            .unwrap();
+        let read = store
+            .get(&a, ResourceKind::User, &u.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            read.sync.and_then(|s| s.sync_state),
+            Some(scim::model::SyncState::Synced)
+        );
+    }
+}

@@ -429,7 +429,13 @@ async fn an_app_cannot_reach_another_apps_resources_or_the_wrong_kind() {
             .await;
         assert!(matches!(d, Err(StoreError::NotFound)));
         let s = store
-            .set_sync_status(&a, ResourceKind::User, &u.id, &store::SyncStatus::default())
+            .set_sync_status(
+                &a,
+                ResourceKind::User,
+                &u.id,
+                &store::SyncStatus::default(),
+                None,
+            )
             .await;
         assert!(matches!(s, Err(StoreError::NotFound)));
         let filter = format!("id eq \"{}\" or userName pr", u.id)
@@ -497,7 +503,7 @@ async fn sync_status_is_rendered_in_the_scimbridge_extension() {
             last_error: Some("seat limit reached".into()),
         };
         store
-            .set_sync_status(&a, ResourceKind::User, &u.id, &status)
+            .set_sync_status(&a, ResourceKind::User, &u.id, &status, None)
             .await
             .unwrap();
         let u2 = store
@@ -513,7 +519,13 @@ async fn sync_status_is_rendered_in_the_scimbridge_extension() {
         assert_eq!(scim[urn]["syncState"], "failed");
         assert_eq!(scim[urn]["vendorId"], "z-9");
         store
-            .set_sync_status(&a, ResourceKind::User, &u.id, &store::SyncStatus::default())
+            .set_sync_status(
+                &a,
+                ResourceKind::User,
+                &u.id,
+                &store::SyncStatus::default(),
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(
