@@ -54,7 +54,7 @@ started=$(date +%s)
 
 export SCIM_BASE="$base" SCIM_TOKEN="$token" SCIM_IDS="$work/ids" SCIM_USERS="$USERS" SCIM_GROUP_IDS="$work/groups"
 echo "== mixed workload ($CONNECTIONS connections, $DURATION)"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s bench/wrk/mixed.lua "$base" | tee "$work/wrk"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency -s bench/wrk/mixed.lua "$base" | tee "$work/wrk"
 kill $sampler 2>/dev/null || true
 
 warm=$(awk -v t=$((started + WARMUP)) '$1 >= t {print $2; exit}' "$work/rss")

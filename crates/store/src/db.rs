@@ -288,9 +288,10 @@ async fn postgres_fetch_optional<T: Record>(
         .await
 }
 
-/// How many connections read a SQLite file at once (opened as needed): more than the
-/// engine's reconciles and the HTTP workers can want at once, so that none waits on another.
-const SQLITE_READERS: usize = 16;
+/// How many connections read a SQLite file at once (opened as needed): enough for the HTTP
+/// workers and the engine's reconciles to read side by side; each holds its own page cache
+/// (about 5 MB under load), so not more.
+const SQLITE_READERS: usize = 8;
 
 /// How long a read waits for a free SQLite reader, as sqlx's pools wait for a connection.
 const SQLITE_READER_WAIT: Duration = Duration::from_secs(30);
