@@ -9,6 +9,10 @@ use common::{actor, app, stores, user};
 use serde_json::json;
 use store::{ActionOutcome, AppKind, ApprovalState, ResourceKind, Retry};
 
+/// Claiming takes every app's due entries, and the tests share one Postgres database: the
+/// tests that claim run one at a time, or one would lease away another's entries.
+static CLAIMING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Claims everything due and keeps this app's claims (other tests' apps share Postgres).
 async fn claim(store: &store::Store, app: &str, lease: Duration) -> Vec<store::Claim> {
     store
@@ -22,6 +26,7 @@ async fn claim(store: &store::Store, app: &str, lease: Duration) -> Vec<store::C
 
 #[tokio::test]
 async fn claims_lease_finish_retry_and_dead_letter() {
+    let _claiming = CLAIMING.lock().await;
     for store in stores().await {
         let a = app(&store, "queue", AppKind::Gong).await;
         let u = store
@@ -195,6 +200,7 @@ async fn admin_tokens_authenticate_until_revoked() {
 
 #[tokio::test]
 async fn an_extended_lease_keeps_a_slow_reconcile_from_being_claimed_again() {
+    let _claiming = CLAIMING.lock().await;
     for store in stores().await {
         let a = app(&store, "lease", AppKind::Gong).await;
         store
@@ -235,6 +241,7 @@ async fn an_extended_lease_keeps_a_slow_reconcile_from_being_claimed_again() {
 
 #[tokio::test]
 async fn a_reconcile_that_lost_its_lease_gets_one_more_pass_after_the_worker_that_took_over() {
+    let _claiming = CLAIMING.lock().await;
     for store in stores().await {
         let a = app(&store, "lost-lease", AppKind::Gong).await;
         let u = store
@@ -293,6 +300,7 @@ async fn a_reconcile_that_lost_its_lease_gets_one_more_pass_after_the_worker_tha
 
 #[tokio::test]
 async fn the_sync_status_of_a_reconcile_a_newer_write_overtook_is_not_recorded() {
+    let _claiming = CLAIMING.lock().await;
     for store in stores().await {
         let a = app(&store, "overtaken", AppKind::Gong).await;
         let u = store
