@@ -15,13 +15,19 @@ static CLAIMING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Claims everything due and keeps this app's claims (other tests' apps share Postgres).
 async fn claim(store: &store::Store, app: &str, lease: Duration) -> Vec<store::Claim> {
-    store
-        .claim_due("test-worker", 1000, lease)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|c| c.app == app)
-        .collect()
+    claim_as(store, app, "test-worker", lease).await
+}
+
+/// [`claim`] by the worker `worker`.
+async fn claim_as(
+    store: &store::Store,
+    app: &str,
+    worker: &str,
+    lease: Duration,
+) -> Vec<store::Claim> {
+    let mut claims = store.claim_due(worker, 1000, lease).await.unwrap();
+    claims.retain(|c| c.app == app);
+    claims
 }
 
 #[tokio::test]
@@ -248,15 +254,7 @@ async fn a_reconcile_that_lost_its_lease_gets_one_more_pass_after_the_worker_tha
             .create(&a, ResourceKind::User, user("ann"), &actor())
             .await
             .unwrap();
-        let take = |worker: &'static str, lease: Duration| {
-            let store = store.clone();
-            let a = a.clone();
-            async move {
-                let mut claims = store.claim_due(worker, 1000, lease).await.unwrap();
-                claims.retain(|c| c.app == a);
-                claims
-            }
-        };
+        let take = |worker: &'static str, lease: Duration| claim_as(&store, &a, worker, lease);
 
         // The slow worker's lease runs out at once; another takes the entry and finishes
         // first. The slow one may have applied an older state after it, so its finish
