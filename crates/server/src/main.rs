@@ -15,6 +15,11 @@ use scimbridge::reports::{self, DEFAULT_DAYS, Format, Output, REPAIR_NOTE, Repor
 use scimbridge::tls::Certificates;
 use store::{AppKind, AppName, Keyring, SecretKey, Store};
 
+/// mimalloc rather than the system allocator: a SCIM request allocates and frees many small
+/// values, and glibc's malloc cost about an eighth of the server's CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "scimbridge",

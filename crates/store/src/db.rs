@@ -19,6 +19,7 @@ use sqlx::{Arguments, Connection, FromRow, PgPool, Postgres, Sqlite, SqlitePool,
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::StoreError;
+use crate::read_threads::ReadThreads;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -293,6 +294,12 @@ async fn postgres_fetch_optional<T: Record>(
 /// (about 5 MB under load), so not more.
 const SQLITE_READERS: usize = 8;
 
+/// Threads for the hot reads of a SQLite file: one per core (a read is CPU work once the
+/// pages are cached), at least two so that one slow read does not hold up the rest.
+fn reader_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
 /// How long a read waits for a free SQLite reader, as sqlx's pools wait for a connection.
 const SQLITE_READER_WAIT: Duration = Duration::from_secs(30);
 
@@ -397,6 +404,8 @@ pub(crate) enum Db {
     Sqlite {
         write: SqlitePool,
         read: Arc<SqliteReaders>,
+        /// The hot reads of a file (see [`ReadThreads`]); none for an in-memory database.
+        threads: Option<Arc<ReadThreads>>,
     },
     Postgres(PgPool),
 }
@@ -427,6 +436,7 @@ impl Db {
                 return Ok(Db::Sqlite {
                     write: pool.clone(),
                     read: Arc::new(SqliteReaders::Shared(pool)),
+                    threads: None,
                 });
             }
             if let Some(dir) = options.get_filename().parent() {
@@ -444,8 +454,13 @@ impl Db {
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
+            let threads = ReadThreads::start(options.get_filename().to_owned(), reader_threads())?;
             let read = Arc::new(SqliteReaders::new(options.read_only(true), SQLITE_READERS));
-            return Ok(Db::Sqlite { write, read });
+            return Ok(Db::Sqlite {
+                write,
+                read,
+                threads: Some(Arc::new(threads)),
+            });
         }
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
@@ -485,6 +500,14 @@ impl Db {
             Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
+    }
+
+    /// The threads for the API's hot reads, on a SQLite file.
+    pub fn read_threads(&self) -> Option<&ReadThreads> {
+        match self {
+            Db::Sqlite { threads, .. } => threads.as_deref(),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// A connection for reads, outside any transaction.

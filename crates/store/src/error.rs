@@ -45,6 +45,9 @@ pub enum StoreError {
     Nul,
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// A read on one of the SQLite reader threads failed.
+    #[error("database error: {0}")]
+    Read(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the data directory {path}: {source}")]

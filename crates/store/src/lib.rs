@@ -13,6 +13,7 @@ mod error;
 mod links;
 pub mod query;
 mod queue;
+mod read_threads;
 mod resources;
 mod secrets;
 mod tokens;

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::columns::{Member, Stored};
 use crate::db::{Backend, Stmt, Tx, from_micros, micros, now, opt_from_micros};
+use crate::read_threads::{self, FromReaderRow};
 use crate::{
     Actor, AppKind, AuditAction, AuditEntry, GroupRef, QueueEntry, Resource, ResourceKind, Store,
     StoreError, SyncStatus,
@@ -65,6 +66,24 @@ pub(crate) struct ResourceRow {
     last_error: Option<String>,
     /// See [`related`].
     related: Option<String>,
+}
+
+impl FromReaderRow for ResourceRow {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(ResourceRow {
+            id: row.get("id")?,
+            kind: row.get("kind")?,
+            version: row.get("version")?,
+            created_us: row.get("created_us")?,
+            modified_us: row.get("modified_us")?,
+            data: row.get("data")?,
+            sync_state: row.get("sync_state")?,
+            vendor_id: row.get("vendor_id")?,
+            last_synced_us: row.get("last_synced_us")?,
+            last_error: row.get("last_error")?,
+            related: row.get("related")?,
+        })
+    }
 }
 
 impl ResourceRow {
@@ -167,20 +186,23 @@ pub(crate) fn kind_is(table: &str, kind: ResourceKind) -> String {
     format!("{table}.kind = '{}'", kind.as_str())
 }
 
+fn load_stmt(backend: Backend, app: &str, kind: ResourceKind, id: &str) -> Stmt {
+    let sql = format!(
+        "SELECT {} FROM resources r WHERE r.app = $1 AND {} AND r.id = $2",
+        resource_columns(backend, kind),
+        kind_is("r", kind)
+    );
+    Stmt::new(sql).bind(app).bind(id)
+}
+
 async fn load(
     tx: &mut Tx,
     app: &str,
     kind: ResourceKind,
     id: &str,
 ) -> Result<Option<Resource>, StoreError> {
-    let sql = format!(
-        "SELECT {} FROM resources r WHERE r.app = $1 AND {} AND r.id = $2",
-        resource_columns(tx.backend(), kind),
-        kind_is("r", kind)
-    );
-    let row: Option<ResourceRow> = tx
-        .fetch_optional(&Stmt::new(sql).bind(app).bind(id))
-        .await?;
+    let stmt = load_stmt(tx.backend(), app, kind, id);
+    let row: Option<ResourceRow> = tx.fetch_optional(&stmt).await?;
     row.map(|row| row.into_resource(app)).transpose()
 }
 
@@ -478,6 +500,19 @@ impl Store {
         kind: ResourceKind,
         id: &str,
     ) -> Result<Option<Resource>, StoreError> {
+        if let Some(threads) = self.db.read_threads() {
+            let stmt = load_stmt(Backend::Sqlite, app, kind, id);
+            let app = app.to_owned();
+            return threads
+                .run(move |conn| {
+                    let rows: Vec<ResourceRow> = read_threads::fetch_all(conn, &stmt)?;
+                    rows.into_iter()
+                        .next()
+                        .map(|row| row.into_resource(&app))
+                        .transpose()
+                })
+                .await;
+        }
         let mut tx = self.db.read().await?;
         let found = load(&mut tx, app, kind, id).await?;
         tx.commit().await?;

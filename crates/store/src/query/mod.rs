@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use self::filter::{ColType, Source, compared, resolve, sources};
 use self::sql::{Builder, Node};
 use crate::db::{Arg, Backend};
+use crate::read_threads::{self, FromReaderRow};
 use crate::resources::{ResourceRow, kind_is, related};
 use crate::{ListQuery, Page, ResourceKind, Store, StoreError};
 
@@ -251,6 +252,19 @@ struct PageRow {
     key_bool: Option<bool>,
 }
 
+impl FromReaderRow for PageRow {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(PageRow {
+            resource: ResourceRow::from_row(row)?,
+            seq: row.get("seq")?,
+            key_text: row.get("key_text")?,
+            key_int: row.get("key_int")?,
+            key_float: row.get("key_float")?,
+            key_bool: row.get("key_bool")?,
+        })
+    }
+}
+
 impl PageRow {
     fn key(&self) -> KeyValue {
         if let Some(v) = &self.key_text {
@@ -396,20 +410,44 @@ impl Store {
             order("p")
         ));
 
-        let mut tx = self.db.read().await?;
-        let mut rows: Vec<PageRow> = if query.count > 0 {
-            tx.fetch_all(&page).await?
-        } else {
-            Vec::new()
-        };
+        let page_size = query.count;
         // A first page that is not full holds every match: its length is the total, and
         // the count query (the IdPs' existence checks are exactly this) can be skipped.
         let first_page = cursor.is_none() && (paging_by_cursor || query.start_index <= 1);
-        let total = if first_page && (rows.len() as u64) < query.count {
-            rows.len() as i64
-        } else {
-            let (total,): (i64,) = tx.fetch_one(&count).await?;
-            total
+        let whole = move |rows: &[PageRow]| {
+            (first_page && (rows.len() as u64) < page_size).then_some(rows.len() as i64)
+        };
+        let (mut rows, total) = match self.db.read_threads() {
+            Some(threads) => {
+                threads
+                    .run(move |conn| {
+                        let rows: Vec<PageRow> = if page_size > 0 {
+                            read_threads::fetch_all(conn, &page)?
+                        } else {
+                            Vec::new()
+                        };
+                        let total = match whole(&rows) {
+                            Some(total) => total,
+                            None => read_threads::fetch_one::<(i64,)>(conn, &count)?.0,
+                        };
+                        Ok((rows, total))
+                    })
+                    .await?
+            }
+            None => {
+                let mut tx = self.db.read().await?;
+                let rows: Vec<PageRow> = if page_size > 0 {
+                    tx.fetch_all(&page).await?
+                } else {
+                    Vec::new()
+                };
+                let total = match whole(&rows) {
+                    Some(total) => total,
+                    None => tx.fetch_one::<(i64,)>(&count).await?.0,
+                };
+                tx.commit().await?;
+                (rows, total)
+            }
         };
         let mut next_cursor = None;
         if paging_by_cursor && rows.len() as u64 > query.count {
@@ -423,7 +461,6 @@ impl Store {
                 .encode()
             });
         }
-        tx.commit().await?;
         let resources = rows
             .into_iter()
             .map(|r| r.resource.into_resource(app))

@@ -12,6 +12,17 @@ pub async fn sqlite() -> Store {
         .expect("in-memory SQLite opens")
 }
 
+/// A fresh SQLite store in a file, as `scimbridge serve` runs it: its reads of resources
+/// go through the reader threads, which an in-memory database has none of.
+pub async fn sqlite_file() -> Store {
+    // Leaked, as the directory must outlive the store the caller owns.
+    let dir = Box::leak(Box::new(
+        tempfile::tempdir().expect("a temporary directory"),
+    ));
+    let url = format!("sqlite://{}", dir.path().join("scimbridge.db").display());
+    Store::connect(&url).await.expect("a SQLite file opens")
+}
+
 /// The Postgres store of `DATABASE_URL`, if set. Tests on it isolate themselves with
 /// app names of their own.
 pub async fn postgres() -> Option<Store> {
@@ -21,7 +32,7 @@ pub async fn postgres() -> Option<Store> {
 
 /// Every store to run a test on.
 pub async fn stores() -> Vec<Store> {
-    let mut out = vec![sqlite().await];
+    let mut out = vec![sqlite().await, sqlite_file().await];
     out.extend(postgres().await);
     out
 }
