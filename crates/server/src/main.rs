@@ -894,12 +894,9 @@ async fn token_command(cmd: TokenCommand, config: &Config) -> Result<(), String>
         TokenCommand::List { app } => {
             let tokens = store.list_tokens(&app).await.map_err(|e| e.to_string())?;
             println!("{:<38} {:<20} {:<26} STATE", "ID", "LABEL", "EXPIRES");
+            let now = chrono::Utc::now();
             for t in tokens {
-                let state = if t.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                };
+                let state = t.state(now);
                 println!(
                     "{:<38} {:<20} {:<26} {state}",
                     t.id,

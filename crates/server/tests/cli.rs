@@ -335,9 +335,24 @@ fn admin_commands_manage_apps_and_tokens() {
     );
     assert!(ok, "{err}");
     assert!(out.contains("stops working in 60s"), "{out}");
+    let (ok, out, _) = run(dir.path(), &["token", "list", "okta-prod"]);
+    let old = out.lines().find(|l| l.starts_with(id.as_str()));
+    assert!(
+        ok && old.is_some_and(|l| l.contains("rotated, accepted until")),
+        "the old token is shown as rotated: {out}"
+    );
+    let active = out.lines().filter(|l| l.ends_with(" active")).count();
+    assert_eq!(active, 1, "the new token is the one active: {out}");
 
     let (ok, out, _) = run(dir.path(), &["token", "revoke", "okta-prod", &id]);
     assert!(ok && out.contains("revoked"), "{out}");
+    let (ok, out, _) = run(dir.path(), &["token", "list", "okta-prod"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with(id.as_str()) && l.ends_with(" revoked")),
+        "{out}"
+    );
     let (ok, _, err) = run(
         dir.path(),
         &["token", "revoke", "okta-prod", "no-such-token"],

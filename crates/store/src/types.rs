@@ -366,6 +366,50 @@ pub struct TokenInfo {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+impl TokenInfo {
+    /// Whether the token is accepted at `at`, and if not, why.
+    pub fn state(&self, at: DateTime<Utc>) -> TokenState {
+        let passed = |t: Option<DateTime<Utc>>| t.is_some_and(|t| t <= at);
+        if passed(self.revoked_at) {
+            TokenState::Revoked
+        } else if passed(self.expires_at) {
+            TokenState::Expired
+        } else if passed(self.retires_at) {
+            TokenState::Retired
+        } else if let Some(until) = self.retires_at {
+            TokenState::Retiring(until)
+        } else {
+            TokenState::Active
+        }
+    }
+}
+
+/// Whether a token is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    Active,
+    /// Rotated: still accepted until its grace period ends.
+    Retiring(DateTime<Utc>),
+    /// Rotated, and its grace period is over.
+    Retired,
+    Expired,
+    Revoked,
+}
+
+impl std::fmt::Display for TokenState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenState::Active => f.write_str("active"),
+            TokenState::Retiring(until) => {
+                write!(f, "rotated, accepted until {}", until.to_rfc3339())
+            }
+            TokenState::Retired => f.write_str("rotated out"),
+            TokenState::Expired => f.write_str("expired"),
+            TokenState::Revoked => f.write_str("revoked"),
+        }
+    }
+}
+
 /// A newly issued token. `secret` is shown to the operator once and never stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct IssuedToken {
