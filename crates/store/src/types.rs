@@ -483,3 +483,49 @@ pub struct QueueEntry {
     pub not_before: DateTime<Utc>,
     pub attempts: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_state_says_why_it_is_refused_revocation_first() {
+        let now = Utc::now();
+        let (before, after) = (
+            now - chrono::Duration::seconds(1),
+            now + chrono::Duration::hours(1),
+        );
+        let token = |expires, revoked, retires| TokenInfo {
+            id: "t".into(),
+            app: "a".into(),
+            label: None,
+            created_at: before,
+            expires_at: expires,
+            revoked_at: revoked,
+            retires_at: retires,
+            last_used_at: None,
+        };
+        assert_eq!(token(None, None, None).state(now), TokenState::Active);
+        assert_eq!(
+            token(Some(after), None, None).state(now),
+            TokenState::Active
+        );
+        assert_eq!(
+            token(Some(before), None, None).state(now),
+            TokenState::Expired
+        );
+        assert_eq!(
+            token(None, None, Some(after)).state(now),
+            TokenState::Retiring(after)
+        );
+        assert_eq!(
+            token(None, None, Some(before)).state(now),
+            TokenState::Retired
+        );
+        assert_eq!(
+            token(Some(before), Some(before), Some(before)).state(now),
+            TokenState::Revoked
+        );
+        assert_eq!(TokenState::Retired.to_string(), "rotated out");
+    }
+}
