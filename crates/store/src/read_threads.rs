@@ -86,17 +86,12 @@ impl ReadThreads {
 fn serve(path: &std::path::Path, queue: &flume::Receiver<Job>) {
     let mut conn: Option<Connection> = None;
     for job in queue.iter() {
-        if conn.is_none() {
-            match open(path) {
-                Ok(opened) => conn = Some(opened),
-                Err(e) => {
-                    job(Err(&e));
-                    continue;
-                }
+        match conn.take().map_or_else(|| open(path), Ok) {
+            Ok(opened) => {
+                job(Ok(&opened));
+                conn = Some(opened);
             }
-        }
-        if let Some(conn) = &conn {
-            job(Ok(conn));
+            Err(e) => job(Err(&e)),
         }
     }
 }
@@ -145,11 +140,17 @@ pub(crate) fn fetch_all<T: FromReaderRow>(
     Ok(out)
 }
 
+/// The first row of `stmt`, if any.
+pub(crate) fn fetch_optional<T: FromReaderRow>(
+    conn: &Connection,
+    stmt: &Stmt,
+) -> Result<Option<T>, StoreError> {
+    Ok(fetch_all(conn, stmt)?.into_iter().next())
+}
+
 /// The first row of `stmt`, which must have one.
 pub(crate) fn fetch_one<T: FromReaderRow>(conn: &Connection, stmt: &Stmt) -> Result<T, StoreError> {
-    fetch_all(conn, stmt)?
-        .into_iter()
-        .next()
+    fetch_optional(conn, stmt)?
         .ok_or_else(|| StoreError::Read(format!("no row came back from: {}", stmt.sql)))
 }
 

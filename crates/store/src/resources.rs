@@ -505,11 +505,8 @@ impl Store {
             let app = app.to_owned();
             return threads
                 .run(move |conn| {
-                    let rows: Vec<ResourceRow> = read_threads::fetch_all(conn, &stmt)?;
-                    rows.into_iter()
-                        .next()
-                        .map(|row| row.into_resource(&app))
-                        .transpose()
+                    let row: Option<ResourceRow> = read_threads::fetch_optional(conn, &stmt)?;
+                    row.map(|row| row.into_resource(&app)).transpose()
                 })
                 .await;
         }

@@ -47,12 +47,6 @@ impl TokenRow {
             last_used_at: opt_from_micros(self.last_used_us)?,
         })
     }
-
-    fn valid_at(&self, at: i64) -> bool {
-        self.revoked_us.is_none_or(|t| t > at)
-            && self.expires_us.is_none_or(|t| t > at)
-            && self.retires_us.is_none_or(|t| t > at)
-    }
 }
 
 fn hash(secret: &str) -> Vec<u8> {
@@ -156,7 +150,7 @@ impl Store {
             )
             .await?
             .ok_or(StoreError::NotFound)?;
-        if !old.valid_at(micros(at)) {
+        if !old.info()?.state(at).is_accepted() {
             return Err(StoreError::NotFound);
         }
         let lifetime = old
@@ -241,10 +235,10 @@ impl Store {
         let Some(row) = row.filter(|r| secret_matches(&r.secret_hash, secret)) else {
             return Ok(None);
         };
-        if row.app != app || !row.valid_at(micros(at)) {
+        let mut info = row.info()?;
+        if row.app != app || !info.state(at).is_accepted() {
             return Ok(None);
         }
-        let mut info = row.info()?;
         let stale = row
             .last_used_us
             .is_none_or(|t| t <= micros(at - LAST_USED_RESOLUTION));

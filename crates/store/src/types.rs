@@ -396,6 +396,13 @@ pub enum TokenState {
     Revoked,
 }
 
+impl TokenState {
+    /// Whether a request bearing the token is let in.
+    pub fn is_accepted(self) -> bool {
+        matches!(self, TokenState::Active | TokenState::Retiring(_))
+    }
+}
+
 impl std::fmt::Display for TokenState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
