@@ -19,6 +19,15 @@ pub enum StoreError {
         "the resource is at version {current}, not the version given; fetch it again and retry"
     )]
     VersionMismatch { current: i64 },
+    #[error("no task with id '{0}'; list the tasks to find its id")]
+    TaskNotFound(String),
+    /// A task that is verified or cancelled cannot change state again.
+    #[error("task {id} is {state}: it cannot be {wanted}; a new change opens a new task")]
+    TaskClosed {
+        id: String,
+        state: &'static str,
+        wanted: &'static str,
+    },
     #[error("invalid filter: {0}")]
     InvalidFilter(String),
     #[error("invalid sortBy: {0}")]

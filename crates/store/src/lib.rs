@@ -16,6 +16,7 @@ mod queue;
 mod read_threads;
 mod resources;
 mod secrets;
+mod tasks;
 mod tokens;
 mod types;
 
@@ -28,6 +29,10 @@ pub use links::{ActionOutcome, Approval, ApprovalState, VendorAction, VendorLink
 pub use queue::{Claim, Retry, WorkItem};
 pub use scim::model::{SyncState, SyncStatus};
 pub use secrets::{KeyError, Keyring, SecretKey};
+pub use tasks::{
+    MAX_TASK_PAGE, NewTask, Opened, Task, TaskEvent, TaskFilter, TaskResource, TaskState,
+    UnknownTaskState, Verification,
+};
 pub use tokens::IssuedAdminToken;
 pub use types::{
     Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, IssuedToken, ListQuery, Page,
