@@ -1,19 +1,20 @@
-//! The client against a scripted SCIM stub on 127.0.0.1:0: what it does with a 401, a 429
+//! The client against a scripted actix-web SCIM stub on 127.0.0.1:0: what it does with a 401, a 429
 //! with `Retry-After`, a 5xx, a 4xx SCIM error, a 200 with a body that is not SCIM, and a
 //! target that is not there.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use actix_web::dev::ServerHandle;
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use adapter_scim::{Auth, DiscoveryError, ScimClient, ScimTargetConfig, Secret, discover};
 use chrono::NaiveDate;
 use connector::ConnectorError;
 use connector::http::{RetryPolicy, Url};
 use scim::ScimType;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -41,50 +42,61 @@ struct Arrival {
     at: Instant,
     method: String,
     path: String,
+    /// The request headers, one `name: value` a line.
     head: String,
 }
 
-/// A scripted reply for the next request whose path ends with `suffix`.
-type Script = Arc<Mutex<VecDeque<(&'static str, Reply)>>>;
-
 struct Stub {
     base: Url,
-    script: Script,
-    arrivals: Arc<Mutex<Vec<Arrival>>>,
-    task: tokio::task::JoinHandle<()>,
+    state: web::Data<State>,
+    server: ServerHandle,
+}
+
+#[derive(Default)]
+struct State {
+    script: Mutex<VecDeque<(&'static str, Reply)>>,
+    arrivals: Mutex<Vec<Arrival>>,
 }
 
 impl Drop for Stub {
     fn drop(&mut self) {
-        self.task.abort();
+        // Queued at once; the server acts on it while the test's runtime runs.
+        drop(self.server.stop(false));
     }
 }
 
 impl Stub {
     /// A SCIM target with one user, `u1`, that answers the scripted replies first.
     async fn start(script: Vec<(&'static str, Reply)>) -> Stub {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = Url::parse(&format!(
             "http://{}/scim/v2",
             listener.local_addr().unwrap()
         ))
         .unwrap();
-        let script: Script = Arc::new(Mutex::new(VecDeque::from(script)));
-        let arrivals = Arc::new(Mutex::new(Vec::new()));
-        let task = tokio::spawn({
-            let script = script.clone();
-            let arrivals = arrivals.clone();
-            async move {
-                while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(serve(stream, script.clone(), arrivals.clone()));
-                }
-            }
+        let state = web::Data::new(State {
+            script: Mutex::new(VecDeque::from(script)),
+            arrivals: Mutex::default(),
         });
+        let server = HttpServer::new({
+            let state = state.clone();
+            move || {
+                App::new()
+                    .app_data(state.clone())
+                    .default_service(web::to(answer))
+            }
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
         Stub {
             base,
-            script,
-            arrivals,
-            task,
+            state,
+            server: handle,
         }
     }
 
@@ -104,12 +116,12 @@ impl Stub {
     }
 
     fn push(&self, suffix: &'static str, reply: Reply) {
-        self.script.lock().unwrap().push_back((suffix, reply));
+        self.state.script.lock().unwrap().push_back((suffix, reply));
     }
 
     /// The requests whose path (query string included) contains `part`.
     fn arrivals(&self, part: &str) -> Vec<Arrival> {
-        let all = self.arrivals.lock().unwrap();
+        let all = self.state.arrivals.lock().unwrap();
         all.iter()
             .filter(|a| a.path.contains(part))
             .cloned()
@@ -156,64 +168,37 @@ fn default_reply(method: &str, path: &str) -> Reply {
     json_reply(200, body)
 }
 
-/// One request per connection (`Connection: close`), which is all the client needs here.
-async fn serve(mut stream: TcpStream, script: Script, arrivals: Arc<Mutex<Vec<Arrival>>>) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let content_length = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < head_end + content_length {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let mut request_line = head.lines().next().unwrap_or("").split(' ');
-    let method = request_line.next().unwrap_or("").to_owned();
-    let path = request_line.next().unwrap_or("").to_owned();
-    let reply = {
-        let mut script = script.lock().unwrap();
-        let bare = path.split('?').next().unwrap_or("");
+/// Every request: the next scripted reply if it is for this path, else the default.
+async fn answer(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    let method = request.method().to_string();
+    let path = request.uri().to_string();
+    let scripted = {
+        let mut script = state.script.lock().unwrap();
         match script.front() {
-            Some((suffix, _)) if bare.ends_with(suffix) => script.pop_front().map(|(_, r)| r),
+            Some((suffix, _)) if request.path().ends_with(suffix) => {
+                script.pop_front().map(|(_, r)| r)
+            }
             _ => None,
         }
-    }
-    .unwrap_or_else(|| default_reply(&method, &path));
-    arrivals.lock().unwrap().push(Arrival {
+    };
+    let reply = scripted.unwrap_or_else(|| default_reply(&method, &path));
+    let head = request
+        .headers()
+        .iter()
+        .map(|(name, value)| format!("{name}: {}\n", value.to_str().unwrap_or("")))
+        .collect();
+    state.arrivals.lock().unwrap().push(Arrival {
         at: Instant::now(),
         method,
         path,
         head,
     });
-    let mut out = format!(
-        "HTTP/1.1 {} Scripted\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
+    let mut response = HttpResponse::build(StatusCode::from_u16(reply.status).unwrap());
+    response.content_type("application/scim+json");
     for (name, value) in reply.headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        response.insert_header((name, value));
     }
-    out.push_str("\r\n");
-    out.push_str(&reply.body);
-    let _ = stream.write_all(out.as_bytes()).await;
-    let _ = stream.shutdown().await;
+    response.body(reply.body)
 }
 
 #[tokio::test]
@@ -396,7 +381,7 @@ async fn an_absent_target_and_a_wrong_base_url_are_distinct_errors() {
         "{refused:?}"
     );
 
-    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut config = stub.config();
     config.base_url =
         Url::parse(&format!("http://{}/scim/", closed.local_addr().unwrap())).unwrap();
