@@ -213,7 +213,13 @@ impl Endpoint<'_> {
                 return Ok(Some(found));
             }
             match next {
-                Some(next) => start = next,
+                Some(next) if next > start => start = next,
+                Some(_) => {
+                    return Err(ConnectorError::transient(format!(
+                        "the SCIM target answered the {}s from startIndex {start} with the same page again: it does not page, so scimbridge cannot list them",
+                        self.kind
+                    )));
+                }
                 None => return Ok(None),
             }
         }

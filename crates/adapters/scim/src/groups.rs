@@ -79,18 +79,12 @@ impl Groups<'_> {
         group_id: &str,
         members: &[&str],
     ) -> Result<Option<Resource>, ConnectorError> {
-        if members.is_empty() {
-            return Ok(None);
-        }
         let add = PatchOperation {
             op: PatchOpKind::Add,
             path: Some("members".into()),
             value: Some(member_values(members)),
         };
-        self.endpoint
-            .patch(group_id, None, vec![add])
-            .await
-            .map(Some)
+        self.change_members(group_id, members, vec![add]).await
     }
 
     /// One `remove` of `members[value eq "…"]` per id.
@@ -99,10 +93,7 @@ impl Groups<'_> {
         group_id: &str,
         members: &[&str],
     ) -> Result<Option<Resource>, ConnectorError> {
-        if members.is_empty() {
-            return Ok(None);
-        }
-        let operations = members
+        let removes = members
             .iter()
             .map(|id| PatchOperation {
                 op: PatchOpKind::Remove,
@@ -110,6 +101,20 @@ impl Groups<'_> {
                 value: None,
             })
             .collect();
+        self.change_members(group_id, members, removes).await
+    }
+
+    /// Sends `operations` unless there are no `members` to change. No `If-Match`: a delta
+    /// does not depend on what else the group holds.
+    async fn change_members(
+        &self,
+        group_id: &str,
+        members: &[&str],
+        operations: Vec<PatchOperation>,
+    ) -> Result<Option<Resource>, ConnectorError> {
+        if members.is_empty() {
+            return Ok(None);
+        }
         self.endpoint
             .patch(group_id, None, operations)
             .await

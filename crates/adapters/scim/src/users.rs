@@ -138,7 +138,7 @@ impl ScimClient {
         current: &Resource,
         active: bool,
     ) -> Result<Resource, ConnectorError> {
-        if current.active() == active && current.body.contains_key("active") {
+        if current.active() == active {
             return Ok(current.clone());
         }
         let mut desired = current.body.clone();
