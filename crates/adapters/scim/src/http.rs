@@ -14,7 +14,7 @@ pub(crate) const SCIM_JSON: &str = "application/scim+json";
 
 /// The session could not be set up from the configuration.
 #[derive(Debug, thiserror::Error)]
-pub enum SessionError {
+pub(crate) enum SessionError {
     #[error(transparent)]
     Build(#[from] BuildError),
     #[error(

@@ -24,6 +24,5 @@ pub use discovery::{
     AdvertisedAttribute, AdvertisedSchema, DiscoveryError, ResourceEndpoint, Target, discover,
 };
 pub use groups::Groups;
-pub use http::SessionError;
 pub use mapping::{AttributeMapping, TargetPath, TargetPathError};
 pub use schema::MappingError;

@@ -373,6 +373,32 @@ async fn a_200_with_a_body_that_is_not_scim_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_target_that_cannot_filter_or_page_is_an_error_not_an_endless_list() {
+    let stub = Stub::start(vec![(
+        "/ServiceProviderConfig",
+        json_reply(
+            200,
+            json!({"patch": {"supported": true}, "filter": {"supported": false}}),
+        ),
+    )])
+    .await;
+    let client = stub.client().await;
+    // It answers every page as the first one.
+    let first_page = json!({"totalResults": 3, "startIndex": 1, "Resources": [user()]});
+    for _ in 0..2 {
+        stub.push("/Users", json_reply(200, first_page.clone()));
+    }
+    let failed = client.find_user("zed").await.unwrap_err();
+    assert!(failed.to_string().contains("does not page"), "{failed}");
+    let lists = stub.arrivals("/Users?");
+    assert_eq!(lists.len(), 2);
+    assert!(
+        lists.iter().all(|a| !a.path.contains("filter")),
+        "{lists:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_absent_target_and_a_wrong_base_url_are_distinct_errors() {
     let stub = Stub::start(vec![("/ServiceProviderConfig", reply(404, "no"))]).await;
     let refused = discover(&stub.config()).await.unwrap_err();
