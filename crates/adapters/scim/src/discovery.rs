@@ -188,20 +188,19 @@ fn no_resource_type(
     }
 }
 
-/// A list response, or the bare array some targets answer with.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Listed<T> {
-    List(ListResponse<T>),
-    Bare(Vec<T>),
-}
+/// The resources of a list response, or of the bare array some targets answer with.
+struct Listed<T>(Vec<T>);
 
-impl<T> Listed<T> {
-    fn into_vec(self) -> Vec<T> {
-        match self {
-            Listed::List(list) => list.resources,
-            Listed::Bare(items) => items,
-        }
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Listed<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Read as one shape or the other, so that an error says what was wrong in it.
+        let value = serde_json::Value::deserialize(d)?;
+        let items = if value.is_array() {
+            serde_json::from_value(value)
+        } else {
+            serde_json::from_value::<ListResponse<T>>(value).map(|list| list.resources)
+        };
+        items.map(Listed).map_err(serde::de::Error::custom)
     }
 }
 
@@ -232,8 +231,7 @@ pub(crate) async fn discover_with(
     let types: Listed<ResourceType> =
         fetch(session, config, "/ResourceTypes", "ResourceTypes").await?;
     let schemas: Listed<AdvertisedSchema> = fetch(session, config, "/Schemas", "Schemas").await?;
-    let types = types.into_vec();
-    let schemas = schemas.into_vec();
+    let (Listed(types), Listed(schemas)) = (types, schemas);
     let users = endpoint(&types, &schemas, USER_SCHEMA)?
         .ok_or_else(|| no_resource_type("User", USER_SCHEMA, ""))?;
     let groups = endpoint(&types, &schemas, GROUP_SCHEMA)?;
@@ -311,4 +309,47 @@ async fn fetch<T: DeserializeOwned>(
         endpoint: path,
         reason: format!("{e}; it answered: {}", response.body_snippet()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lists_are_read_as_list_responses_or_bare_arrays() {
+        let schema = json!({"id": USER_SCHEMA, "attributes": [{"name": "userName"}]});
+        for body in [
+            json!({"totalResults": 1, "Resources": [schema.clone()]}),
+            json!([schema.clone()]),
+        ] {
+            let Listed(schemas) = serde_json::from_value::<Listed<AdvertisedSchema>>(body).unwrap();
+            assert_eq!(schemas[0].attributes[0].name, "userName");
+        }
+        let error = serde_json::from_value::<Listed<AdvertisedSchema>>(json!({"Resources": []}))
+            .err()
+            .unwrap();
+        assert!(error.to_string().contains("totalResults"), "{error}");
+    }
+
+    #[test]
+    fn a_resource_type_needs_its_schemas_listed() {
+        let types: Vec<ResourceType> = serde_json::from_value(json!([{
+            "name": "User", "endpoint": "/Users", "schema": USER_SCHEMA,
+            "schemaExtensions": [{"schema": "urn:example:ext:1.0:User", "required": false}],
+        }]))
+        .unwrap();
+        let schemas = vec![AdvertisedSchema {
+            id: USER_SCHEMA.into(),
+            attributes: vec![],
+        }];
+        assert_eq!(
+            endpoint(&types, &schemas, USER_SCHEMA),
+            Err(DiscoveryError::MissingSchema {
+                resource: "User".into(),
+                urn: "urn:example:ext:1.0:User".into()
+            })
+        );
+        assert_eq!(endpoint(&types, &schemas, GROUP_SCHEMA), Ok(None));
+    }
 }
