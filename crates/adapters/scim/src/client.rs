@@ -21,6 +21,7 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// The top-level string attribute `attribute` (`userName`, `displayName`, …).
     pub fn str(&self, attribute: &str) -> Option<&str> {
         self.body.get(attribute).and_then(Value::as_str)
     }
@@ -55,8 +56,8 @@ impl Resource {
 }
 
 fn malformed(what: &str, expected: &str, got: &Value) -> ConnectorError {
-    let mut text = got.to_string();
-    text.truncate(300);
+    // Cut by characters: a byte index could fall inside one.
+    let text: String = got.to_string().chars().take(300).collect();
     ConnectorError::transient(format!(
         "the SCIM target answered {what} without {expected}: {text}"
     ))
@@ -257,7 +258,9 @@ impl Endpoint<'_> {
     }
 
     /// `PATCH` (RFC 7644 §3.5.2); `version` is sent as `If-Match` when given. A target may
-    /// answer 204 without the resource: it is read again then.
+    /// answer 204 without the resource: it is read again then. Not repeated after a 5xx or
+    /// a timeout (a `remove` that worked would fail the second time): the caller re-reads
+    /// and sends what still differs.
     pub(crate) async fn patch(
         &self,
         id: &str,

@@ -18,15 +18,13 @@ use crate::schema::MappingError;
 
 /// One attribute as the target's `/Schemas` advertises it. Read leniently (unlike
 /// [`scim::schema::AttributeDef`]): many targets leave out characteristics the RFC asks
-/// for, and only the name, the sub-attributes and the mutability matter here.
+/// for, and only the name, the sub-attributes and the mutability matter to a mapping.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AdvertisedAttribute {
     pub name: String,
     #[serde(default)]
     pub sub_attributes: Vec<AdvertisedAttribute>,
-    #[serde(default)]
-    pub multi_valued: bool,
     #[serde(default)]
     pub mutability: Option<Mutability>,
 }
@@ -108,7 +106,7 @@ pub enum DiscoveryError {
         hint: &'static str,
     },
     #[error(
-        "the SCIM target's resource type {resource} uses schema {urn}, which /Schemas does not list"
+        "the SCIM target's resource type {resource} uses schema {urn}, which /Schemas does not list; its discovery contradicts itself, which its vendor must fix"
     )]
     MissingSchema { resource: String, urn: String },
     #[error(
@@ -232,8 +230,13 @@ pub(crate) async fn discover_with(
         fetch(session, config, "/ResourceTypes", "ResourceTypes").await?;
     let schemas: Listed<AdvertisedSchema> = fetch(session, config, "/Schemas", "Schemas").await?;
     let (Listed(types), Listed(schemas)) = (types, schemas);
-    let users = endpoint(&types, &schemas, USER_SCHEMA)?
-        .ok_or_else(|| no_resource_type("User", USER_SCHEMA, ""))?;
+    let users = endpoint(&types, &schemas, USER_SCHEMA)?.ok_or_else(|| {
+        no_resource_type(
+            "User",
+            USER_SCHEMA,
+            "; scimbridge provisions users, so it cannot front this target",
+        )
+    })?;
     let groups = endpoint(&types, &schemas, GROUP_SCHEMA)?;
     Ok(Target {
         config: provider,

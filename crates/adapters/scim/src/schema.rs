@@ -178,7 +178,7 @@ mod tests {
                     {"name": "userName"},
                     {"name": "title", "mutability": "readWrite"},
                     {"name": "name", "subAttributes": [{"name": "givenName"}]},
-                    {"name": "emails", "multiValued": true,
+                    {"name": "emails",
                      "subAttributes": [{"name": "value"}, {"name": "type"}, {"name": "primary"}]},
                     {"name": "groups", "mutability": "readOnly", "subAttributes": [{"name": "value"}]},
                 ],

@@ -292,7 +292,7 @@ async fn a_429_waits_for_retry_after_and_a_storm_is_rate_limited() {
 }
 
 #[tokio::test]
-async fn a_5xx_is_retried_but_a_create_is_not_repeated() {
+async fn a_5xx_is_retried_but_a_create_or_a_patch_is_not_repeated() {
     let stub = Stub::start(vec![]).await;
     let client = stub.client().await;
     stub.push("/Users/u1", reply(500, "oops"));
@@ -306,6 +306,15 @@ async fn a_5xx_is_retried_but_a_create_is_not_repeated() {
     assert!(failed.is_retryable(), "{failed:?}");
     let posts = stub.arrivals("/Users");
     assert_eq!(posts.iter().filter(|a| a.method == "POST").count(), 1);
+
+    // Nor is a PATCH: the next reconcile re-reads and sends what still differs.
+    let current = client.get_user("u1").await.unwrap();
+    stub.push("/Users/u1", reply(502, "gateway"));
+    let desired = json!({"title": "CTO"}).as_object().unwrap().clone();
+    let failed = client.update_user(&current, desired).await.unwrap_err();
+    assert!(failed.is_retryable(), "{failed:?}");
+    let patches = stub.arrivals("/Users/u1");
+    assert_eq!(patches.iter().filter(|a| a.method == "PATCH").count(), 1);
 }
 
 #[tokio::test]
