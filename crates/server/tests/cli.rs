@@ -5,9 +5,8 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::time::Duration;
 
-use support::{Server, free_port, scimbridge};
+use support::{Server, free_port, scimbridge, wait_ready};
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = scimbridge(dir)
@@ -47,22 +46,13 @@ async fn first_serve_creates_a_demo_app_whose_token_works() {
 
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}/apps/demo/scim/v2");
-    let mut answer = None;
-    for _ in 0..50 {
-        match client
-            .get(format!("{base}/Users"))
-            .bearer_auth(&token)
-            .send()
-            .await
-        {
-            Ok(r) => {
-                answer = Some(r);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let answer = answer.expect("the server answers");
+    wait_ready(port).await;
+    let answer = client
+        .get(format!("{base}/Users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 200);
     let body: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(body["totalResults"], 0);
@@ -220,14 +210,8 @@ async fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> (Server, String) 
         cmd.env(k, v);
     }
     let server = Server(cmd.spawn().unwrap());
-    let origin = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{origin}/healthz")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (server, origin)
+    wait_ready(port).await;
+    (server, format!("http://127.0.0.1:{port}"))
 }
 
 fn jwt(

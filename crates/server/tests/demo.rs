@@ -6,13 +6,12 @@ mod support;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
 
-use support::{Server, free_port, scimbridge};
+use support::{Server, free_port, scimbridge, wait_ready};
 
-/// Starts `scimbridge demo` in `dir`, listening on `port`: the server, and what it printed
-/// up to its last suggested command.
-fn start_demo(dir: &Path, port: u16) -> (Server, Vec<String>) {
+/// Starts `scimbridge demo` in `dir`, listening on `port`: the server, once ready, and what
+/// it printed up to its last suggested command.
+async fn start_demo(dir: &Path, port: u16) -> (Server, Vec<String>) {
     let mut child = scimbridge(dir)
         .arg("demo")
         .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
@@ -31,6 +30,7 @@ fn start_demo(dir: &Path, port: u16) -> (Server, Vec<String>) {
         }
     }
     std::thread::spawn(move || lines.for_each(drop));
+    wait_ready(port).await;
     (server, printed)
 }
 
@@ -38,7 +38,7 @@ fn start_demo(dir: &Path, port: u16) -> (Server, Vec<String>) {
 async fn the_demo_provisions_into_its_gong_simulator_with_no_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let (_server, lines) = start_demo(dir.path(), port);
+    let (_server, lines) = start_demo(dir.path(), port).await;
     let mut gong_url = None;
     let mut apps = std::collections::BTreeMap::new();
     let mut admin_token = None;
@@ -78,24 +78,14 @@ async fn the_demo_provisions_into_its_gong_simulator_with_no_configuration() {
     );
 
     let client = reqwest::Client::new();
-    let mut created = None;
-    for _ in 0..50 {
-        let sent = client
-            .post(format!("{last_app}/Users"))
-            .bearer_auth(&token)
-            .header("Content-Type", "application/scim+json")
-            .body(r#"{"userName": "ann@example.com", "name": {"givenName": "Ann", "familyName": "Lee"}, "emails": [{"value": "ann@example.com", "primary": true}]}"#)
-            .send()
-            .await;
-        match sent {
-            Ok(r) => {
-                created = Some(r);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let created = created.expect("the demo answers");
+    let created = client
+        .post(format!("{last_app}/Users"))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/scim+json")
+        .body(r#"{"userName": "ann@example.com", "name": {"givenName": "Ann", "familyName": "Lee"}, "emails": [{"value": "ann@example.com", "primary": true}]}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status(), 201);
     let body: serde_json::Value = created.json().await.unwrap();
     let sync = &body["urn:ietf:params:scim:schemas:extension:scimbridge:2.0:User"];
@@ -257,21 +247,8 @@ async fn every_command_the_demo_prints_works_as_printed() {
     let home = tempfile::tempdir().unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
     let port = free_port();
-    let (_server, lines) = start_demo(home.path(), port);
+    let (_server, lines) = start_demo(home.path(), port).await;
     let client = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..100 {
-        let up = client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await;
-        if up.is_ok_and(|r| r.status() == 200) {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the demo serves");
 
     let mut ran = Vec::new();
     // The suggested commands are the indented lines that run curl or scimbridge.

@@ -28,3 +28,15 @@ impl Drop for Server {
         let _ = self.0.wait();
     }
 }
+
+/// Waits until the server listening on `port` is ready to serve, for ten seconds at most.
+pub async fn wait_ready(port: u16) {
+    let url = format!("http://127.0.0.1:{port}/readyz");
+    for _ in 0..100 {
+        if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server on port {port} did not become ready");
+}
