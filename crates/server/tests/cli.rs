@@ -1,17 +1,12 @@
 //! The `scimbridge` binary as a new user runs it: first start on an empty data directory,
 //! then the admin commands.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-fn scimbridge(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scimbridge"));
-    cmd.current_dir(dir)
-        .env_remove("SCIMBRIDGE_DATABASE_URL")
-        .env("SCIMBRIDGE_LOG_LEVEL", "warn");
-    cmd
-}
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use support::{Server, free_port, scimbridge, wait_ready};
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = scimbridge(dir)
@@ -23,22 +18,6 @@ fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[tokio::test]
@@ -67,22 +46,13 @@ async fn first_serve_creates_a_demo_app_whose_token_works() {
 
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}/apps/demo/scim/v2");
-    let mut answer = None;
-    for _ in 0..50 {
-        match client
-            .get(format!("{base}/Users"))
-            .bearer_auth(&token)
-            .send()
-            .await
-        {
-            Ok(r) => {
-                answer = Some(r);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let answer = answer.expect("the server answers");
+    wait_ready(port).await;
+    let answer = client
+        .get(format!("{base}/Users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 200);
     let body: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(body["totalResults"], 0);
@@ -111,159 +81,6 @@ async fn first_serve_creates_a_demo_app_whose_token_works() {
         metrics.contains("scimbridge_http_requests_total{method=\"GET\",route=\"/apps/{app}/scim/v2/Users\",status=\"200\"} 1"),
         "{metrics}"
     );
-}
-
-#[tokio::test]
-async fn the_demo_provisions_into_its_gong_simulator_with_no_configuration() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = scimbridge(dir.path())
-        .arg("demo")
-        .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-    let mut gong_url = None;
-    let mut apps = std::collections::BTreeMap::new();
-    let mut admin_token = None;
-    let mut last_app: Option<(String, String)> = None;
-    for line in lines.by_ref() {
-        if let Some(rest) = line.strip_prefix("Gong simulator: ") {
-            gong_url = rest.split_whitespace().next().map(str::to_owned);
-        }
-        let trimmed = line.trim();
-        if let Some((name, rest)) = trimmed.split_once(" (") {
-            if let Some((_, url)) = rest.split_once("): ") {
-                last_app = Some((name.trim().to_owned(), url.to_owned()));
-            }
-        }
-        if let Some(token) = trimmed.strip_prefix("token: ") {
-            if let Some((name, url)) = last_app.take() {
-                apps.insert(name, (url, token.to_owned()));
-            }
-        }
-        if let Some(token) = line.strip_prefix("Admin API token (approvals, failed work, audit): ")
-        {
-            admin_token = Some(token.trim().to_owned());
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
-    let gong_url = gong_url.expect("the demo prints the simulator's URL");
-    let admin = admin_token.expect("the demo prints an admin token");
-    assert_eq!(
-        apps.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["chorus", "demo", "gong", "zoominfo"],
-        "the demo has an app per vendor and a directory"
-    );
-    let (last_app, token) = apps["gong"].clone();
-    assert_eq!(
-        last_app,
-        format!("http://127.0.0.1:{port}/apps/gong/scim/v2")
-    );
-
-    let client = reqwest::Client::new();
-    let mut created = None;
-    for _ in 0..50 {
-        let sent = client
-            .post(format!("{last_app}/Users"))
-            .bearer_auth(&token)
-            .header("Content-Type", "application/scim+json")
-            .body(r#"{"userName": "ann@example.com", "name": {"givenName": "Ann", "familyName": "Lee"}, "emails": [{"value": "ann@example.com", "primary": true}]}"#)
-            .send()
-            .await;
-        match sent {
-            Ok(r) => {
-                created = Some(r);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-    let created = created.expect("the demo answers");
-    assert_eq!(created.status(), 201);
-    let body: serde_json::Value = created.json().await.unwrap();
-    let sync = &body["urn:ietf:params:scim:schemas:extension:scimbridge:2.0:User"];
-    assert_eq!(sync["syncState"], "synced", "{body}");
-
-    let gong: serde_json::Value = client
-        .get(format!("{gong_url}/_sim/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ann = gong["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == "ann@example.com")
-        .expect("Gong has Ann");
-    assert_eq!(ann["seat"], "recording");
-    assert_eq!(ann["profiles"]["Default"], "Sales Rep");
-    assert_eq!(ann["id"], sync["vendorId"]);
-
-    let audit = client
-        .get(format!(
-            "http://127.0.0.1:{port}/admin/apps/gong/audit/{}",
-            body["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(audit.status(), 200);
-    let audit: serde_json::Value = audit.json().await.unwrap();
-    assert_eq!(audit["vendorActions"][0]["action"], "create");
-    let app_token_refused = client
-        .get(format!("http://127.0.0.1:{port}/admin/approvals"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        app_token_refused.status(),
-        401,
-        "an app token is no admin token"
-    );
-
-    // Each vendor holds accounts made by hand, for the reports to show.
-    for app in ["gong", "zoominfo", "chorus"] {
-        let report = |name: &str| {
-            client
-                .get(format!(
-                    "http://127.0.0.1:{port}/admin/apps/{app}/reports/{name}"
-                ))
-                .bearer_auth(&admin)
-                .send()
-        };
-        let orphans: serde_json::Value = report("orphans").await.unwrap().json().await.unwrap();
-        let emails: Vec<&str> = orphans["orphans"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{app}: {orphans}"))
-            .iter()
-            .filter_map(|o| o["email"].as_str())
-            .collect();
-        for seeded in ["contractor@example.com", "former.rep@example.com"] {
-            assert!(emails.contains(&seeded), "{app}: {orphans}");
-        }
-        let unused: serde_json::Value = report("unused").await.unwrap().json().await.unwrap();
-        let former = unused["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["email"] == "former.rep@example.com")
-            .unwrap_or_else(|| panic!("{app}: {unused}"));
-        assert_eq!(former["daysInactive"], 120, "{app}: {former}");
-        assert!(
-            former["costPerYear"].as_f64().is_some_and(|c| c > 0.0),
-            "{app}: {former}"
-        );
-    }
 }
 
 #[test]
@@ -393,14 +210,8 @@ async fn serve(dir: &std::path::Path, env: &[(&str, &str)]) -> (Server, String) 
         cmd.env(k, v);
     }
     let server = Server(cmd.spawn().unwrap());
-    let origin = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{origin}/healthz")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (server, origin)
+    wait_ready(port).await;
+    (server, format!("http://127.0.0.1:{port}"))
 }
 
 fn jwt(

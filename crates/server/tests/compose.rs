@@ -113,6 +113,14 @@ fn the_dockerfile_ships_the_binaries_and_settings_that_exist() {
         text.contains("USER scimbridge"),
         "the runtime image runs as non-root"
     );
+    // The default (last) stage is the production image: the server alone, built without
+    // the `demo` feature, so with no simulator code.
+    let default_image = &text[text.rfind("\nFROM ").unwrap()..];
+    assert!(default_image.contains("/src/target/release/scimbridge "));
+    assert!(!default_image.contains("scimbridge-sim"), "{default_image}");
+    for build in text.lines().filter(|l| l.contains("cargo build")) {
+        assert!(!build.contains("demo"), "{build}");
+    }
     let envs = config_envs();
     for word in text.split_whitespace() {
         if let Some((name, _)) = word.split_once('=') {
