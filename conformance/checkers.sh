@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs two independent SCIM checkers against a release build of scimbridge:
+# Runs two independent SCIM checkers against a build of scimbridge:
 #   scim2-tester (through scim2-cli's `scim2 test`) and `scim-sanity probe`.
 # The server runs on 127.0.0.1 with a free port and a temporary data directory, with two
 # apps, each with a token made by the scimbridge CLI: `directory` (a `directory` app) and
@@ -8,6 +8,10 @@
 # Any failure that is not a known case of that app in
 # conformance/checkers/known-failures.toml (each written up in conformance/README.md)
 # fails the run, and so does a known case that no longer happens.
+#
+# The binaries: those in CHECKERS_BIN_DIR when it is set (CI passes the ones `cargo test`
+# just built: the checkers measure conformance, not speed, so a second, release build would
+# only cost time), else a debug build made here.
 #
 # Installs what it needs: the checkers, pinned in conformance/checkers/requirements.txt,
 # go into a venv under target/ (CHECKERS_VENV to put it elsewhere); Python 3.11 or newer
@@ -48,10 +52,19 @@ if [ ! -x "$venv/bin/scim2" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ];
   echo "$wanted" >"$stamp"
 fi
 
-log "building scimbridge and scimbridge-sim (release)"
-cargo build --release --quiet -p scimbridge -p simulators
-bin=$root/target/release/scimbridge
-sim=$root/target/release/scimbridge-sim
+if [ -n "${CHECKERS_BIN_DIR:-}" ]; then
+  bin_dir=$(cd "$CHECKERS_BIN_DIR" && pwd)
+else
+  log "building scimbridge and scimbridge-sim"
+  cargo build --quiet -p scimbridge -p simulators --bins
+  bin_dir=${CARGO_TARGET_DIR:-$root/target}/debug
+fi
+bin=$bin_dir/scimbridge
+sim=$bin_dir/scimbridge-sim
+for b in "$bin" "$sim"; do
+  [ -x "$b" ] || { echo "no executable $b: build it, or point CHECKERS_BIN_DIR at a build" >&2; exit 1; }
+done
+log "checking $bin and $sim"
 
 work=$(mktemp -d)
 pids=()
