@@ -8,9 +8,11 @@
 
 mod error;
 pub mod http;
+mod secret;
 mod types;
 
 pub use error::ConnectorError;
+pub use secret::Secret;
 pub use types::{
     Access, Account, AccountId, AccountPage, AccountStatus, Capabilities, Integration, Profile,
     RoleInfo, SeatCount, SeatUsage, Transferred,

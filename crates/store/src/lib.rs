@@ -6,6 +6,7 @@
 //! [`scim::filter::Filter::matches`] on [`Resource::to_scim`]; see [`query`] for how.
 //! The store trusts its input to be what [`scim::validate::validate`] returns.
 
+mod approvals;
 mod apps;
 mod columns;
 mod db;
@@ -19,13 +20,15 @@ mod secrets;
 mod tasks;
 mod tokens;
 mod types;
+mod vendor_actions;
 
 use std::sync::Arc;
 
+pub use approvals::{Approval, ApprovalState};
 pub use apps::{AppSummary, ResealReport};
 pub use db::Backend;
 pub use error::StoreError;
-pub use links::{ActionOutcome, Approval, ApprovalState, VendorAction, VendorLink};
+pub use links::VendorLink;
 pub use queue::{Claim, Retry, WorkItem};
 pub use scim::model::{SyncState, SyncStatus};
 pub use secrets::{KeyError, Keyring, SecretKey};
@@ -38,6 +41,7 @@ pub use types::{
     Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, IssuedToken, ListQuery, Page,
     QueueEntry, Resource, ResourceKind, TokenInfo, UnknownAppKind,
 };
+pub use vendor_actions::{ActionOutcome, VendorAction};
 
 /// A handle on the database; cheap to clone and share between tasks.
 #[derive(Debug, Clone)]

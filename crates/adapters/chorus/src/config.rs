@@ -1,35 +1,16 @@
 //! A Chorus app's configuration, read from the app's JSON config.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use connector::http::{BreakerConfig, Limit, RateLimit, RetryPolicy, Timeouts, Url};
+use connector::Secret;
+use connector::http::{
+    BreakerConfig, Limit, RateLimit, RetryPolicy, Timeouts, Url, deserialize_url,
+};
 use serde::Deserialize;
 
 use crate::role::Role;
-
-/// A credential: readable by the adapter, never printed.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"***\"")
-    }
-}
 
 /// A Chorus app's configuration.
 ///
@@ -44,7 +25,7 @@ impl fmt::Debug for Secret {
 #[serde(deny_unknown_fields)]
 pub struct ChorusConfig {
     /// Where the console's `/login` and `/api/settings` are.
-    #[serde(deserialize_with = "url")]
+    #[serde(deserialize_with = "deserialize_url")]
     pub base_url: Url,
     /// The console account scimbridge signs in as; it must be an active Chorus Admin.
     pub admin_email: String,
@@ -109,11 +90,6 @@ impl ChorusConfig {
             .find(|(team, _)| team.eq_ignore_ascii_case(name))
             .map(|(_, parent)| parent.as_str())
     }
-}
-
-fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
-    let raw = String::deserialize(d)?;
-    Url::parse(&raw).map_err(|e| serde::de::Error::custom(format!("{raw:?} is not a URL: {e}")))
 }
 
 fn default_role() -> Role {

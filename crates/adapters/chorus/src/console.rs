@@ -4,13 +4,15 @@
 
 use std::sync::Arc;
 
-use connector::ConnectorError;
-use connector::http::{Call, HeaderName, HeaderValue, Response, StatusCode, Url, VendorClient};
-use serde::de::DeserializeOwned;
+use async_trait::async_trait;
+use connector::http::{
+    Call, Failure, HeaderName, HeaderValue, Refusal, Response, Url, VendorApi, VendorClient,
+    join_path,
+};
+use connector::{ConnectorError, Secret};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::config::Secret;
 use crate::wire::{
     ErrorBody, LoginAnswer, Seats, Team, TeamAnswer, Teams, User, UserAnswer, Users,
 };
@@ -20,73 +22,9 @@ const CSRF_HEADER: HeaderName = HeaderName::from_static("x-csrf-token");
 const COOKIE: HeaderName = HeaderName::from_static("cookie");
 const SET_COOKIE: HeaderName = HeaderName::from_static("set-cookie");
 
-/// Chorus answered, and refused: its status, error code and message.
-#[derive(Debug, Clone)]
-pub(crate) struct Refusal {
-    pub status: StatusCode,
-    pub code: Option<String>,
-    pub message: String,
-}
-
-impl Refusal {
-    fn of(response: &Response) -> Refusal {
-        let body: ErrorBody = serde_json::from_slice(response.body()).unwrap_or_default();
-        Refusal {
-            status: response.status(),
-            code: body.error,
-            message: body.message.unwrap_or_else(|| response.body_snippet()),
-        }
-    }
-
-    pub fn is(&self, code: &str) -> bool {
-        self.code.as_deref() == Some(code)
-    }
-}
-
-/// A call that failed: on the way (the client's error), or because Chorus refused.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    Connector(ConnectorError),
-    Refused(Refusal),
-}
-
-impl From<ConnectorError> for Failure {
-    fn from(e: ConnectorError) -> Self {
-        Failure::Connector(e)
-    }
-}
-
-pub(crate) trait OrRefused<T> {
-    /// Turns Chorus's refusal into the error the caller's context explains.
-    fn or_refused(
-        self,
-        explain: impl FnOnce(Refusal) -> ConnectorError,
-    ) -> Result<T, ConnectorError>;
-}
-
-impl<T> OrRefused<T> for Result<T, Failure> {
-    fn or_refused(
-        self,
-        explain: impl FnOnce(Refusal) -> ConnectorError,
-    ) -> Result<T, ConnectorError> {
-        self.map_err(|failure| match failure {
-            Failure::Connector(e) => e,
-            Failure::Refused(refusal) => explain(refusal),
-        })
-    }
-}
-
-/// A refusal nothing in the caller's context explains: the adapter and Chorus disagree
-/// about the console's API, which retrying cannot fix.
+/// A refusal nothing in the caller's context explains ([`Refusal::unexpected`]).
 pub(crate) fn unexpected(what: &str, refusal: Refusal) -> ConnectorError {
-    ConnectorError::Rejected {
-        status: 502,
-        scim_type: None,
-        reason: format!(
-            "Chorus answered {} to {what}: {}; scimbridge does not expect this answer, report it with the app's logs",
-            refusal.status, refusal.message
-        ),
-    }
+    refusal.unexpected("Chorus", what)
 }
 
 /// One signed-in console session.
@@ -131,13 +69,8 @@ impl Console {
         }
     }
 
-    /// `base` with `segments` appended, each percent-encoded.
     fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
+        join_path(&self.base, segments)
     }
 
     fn settings(&self, segments: &[&str]) -> Url {
@@ -153,8 +86,9 @@ impl Console {
         // Signing in twice is harmless.
         let call = Call::post(self.url(&["login"])).json(&body).retry_safe();
         let response = match self.client.send(call).await {
-            Ok(r) if r.status().is_success() => r,
-            Ok(r) => return Err(unexpected("POST /login", Refusal::of(&r))),
+            Ok(r) => r
+                .accepted::<ErrorBody>()
+                .map_err(|refusal| unexpected("POST /login", refusal))?,
             Err(ConnectorError::Unauthorized { reason }) => {
                 return Err(ConnectorError::Unauthorized {
                     reason: format!(
@@ -228,40 +162,6 @@ impl Console {
             .header(CSRF_HEADER, session.csrf.clone())
     }
 
-    /// Sends `call` in the session; once refused as unauthorized (401 expired, 403 CSRF),
-    /// signs in again and repeats it once. The vendor did nothing on a 401/403, so
-    /// repeating is safe for every method.
-    async fn send(&self, call: Call) -> Result<Response, Failure> {
-        let session = self.current().await?;
-        let answer = match self.client.send(Self::signed(call.clone(), &session)).await {
-            Err(ConnectorError::Unauthorized { .. }) => {
-                let fresh = self.renew(&session).await?;
-                match self.client.send(Self::signed(call, &fresh)).await {
-                    Err(ConnectorError::Unauthorized { reason }) => {
-                        return Err(Failure::Connector(ConnectorError::Unauthorized {
-                            reason: format!(
-                                "{reason}; refused again right after a fresh sign-in as {}, so that account must be an active Chorus Admin",
-                                self.email
-                            ),
-                        }));
-                    }
-                    answer => answer,
-                }
-            }
-            answer => answer,
-        };
-        let response = answer?;
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(Failure::Refused(Refusal::of(&response)))
-        }
-    }
-
-    async fn read<T: DeserializeOwned>(&self, call: Call) -> Result<T, Failure> {
-        Ok(self.send(call).await?.json()?)
-    }
-
     pub(crate) async fn users(
         &self,
         offset: u64,
@@ -325,5 +225,34 @@ impl Console {
 
     pub(crate) async fn seats(&self) -> Result<Seats, Failure> {
         self.read(Call::get(self.settings(&["seats"]))).await
+    }
+}
+
+/// Sends a call in the session; once refused as unauthorized (401 expired, 403 CSRF),
+/// signs in again and repeats it once. The vendor did nothing on a 401/403, so repeating
+/// is safe for every method.
+#[async_trait]
+impl VendorApi for Console {
+    type ErrorBody = ErrorBody;
+
+    async fn exchange(&self, call: Call) -> Result<Response, ConnectorError> {
+        let session = self.current().await?;
+        match self.client.send(Self::signed(call.clone(), &session)).await {
+            Err(ConnectorError::Unauthorized { .. }) => {
+                let fresh = self.renew(&session).await?;
+                match self.client.send(Self::signed(call, &fresh)).await {
+                    Err(ConnectorError::Unauthorized { reason }) => {
+                        Err(ConnectorError::Unauthorized {
+                            reason: format!(
+                                "{reason}; refused again right after a fresh sign-in as {}, so that account must be an active Chorus Admin",
+                                self.email
+                            ),
+                        })
+                    }
+                    answer => answer,
+                }
+            }
+            answer => answer,
+        }
     }
 }

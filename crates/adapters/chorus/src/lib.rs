@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use connector::http::{BuildError, ClientConfig, VendorClient};
+use connector::http::{BuildError, ClientConfig, Failure, OrRefused, Refusal, VendorClient};
 use connector::{
     Access, Account, AccountId, AccountPage, AccountStatus, Capabilities, Connector,
     ConnectorError, Profile, RoleInfo, SeatCount, SeatUsage,
@@ -37,10 +37,11 @@ use scim::ScimType;
 use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
-pub use config::{ChorusConfig, Secret};
+pub use config::ChorusConfig;
+pub use connector::Secret;
 pub use role::Role;
 
-use console::{Console, Failure, OrRefused, Refusal, unexpected};
+use console::{Console, unexpected};
 use wire::{Status, Team, User};
 
 /// Chorus's only seat type, as reports name it.

@@ -91,3 +91,13 @@ pub(crate) struct ErrorBody {
     #[serde(default)]
     pub message: Option<String>,
 }
+
+impl connector::http::ErrorBody for ErrorBody {
+    fn code(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    fn message(&self) -> Option<String> {
+        self.message.clone()
+    }
+}

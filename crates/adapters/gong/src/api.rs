@@ -1,11 +1,12 @@
 //! Gong's endpoints as typed calls: SCIM (bearer token), REST v2 and the admin console's
 //! actions (Basic auth), all through one rate-limited [`VendorClient`].
 
+use async_trait::async_trait;
 use connector::ConnectorError;
 use connector::http::{
-    Call, HeaderValue, Response, StatusCode, Url, VendorClient, basic_auth, bearer_auth,
+    Call, Failure, HeaderValue, Refusal, Response, Url, VendorApi, VendorClient, basic_auth,
+    bearer_auth, join_path,
 };
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::seat::Seat;
@@ -19,67 +20,9 @@ const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-/// Gong answered, and refused: its status and what it said.
-#[derive(Debug, Clone)]
-pub(crate) struct Refusal {
-    pub status: StatusCode,
-    pub message: String,
-}
-
-impl Refusal {
-    fn of(response: &Response) -> Refusal {
-        let body: ErrorBody = serde_json::from_slice(response.body()).unwrap_or_default();
-        Refusal {
-            status: response.status(),
-            message: body.message().unwrap_or_else(|| response.body_snippet()),
-        }
-    }
-}
-
-/// A call that failed: on the way (the client's error), or because Gong refused.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    Connector(ConnectorError),
-    Refused(Refusal),
-}
-
-impl From<ConnectorError> for Failure {
-    fn from(e: ConnectorError) -> Self {
-        Failure::Connector(e)
-    }
-}
-
-pub(crate) trait OrRefused<T> {
-    /// Turns Gong's refusal into the error the caller's context explains.
-    fn or_refused(
-        self,
-        explain: impl FnOnce(Refusal) -> ConnectorError,
-    ) -> Result<T, ConnectorError>;
-}
-
-impl<T> OrRefused<T> for Result<T, Failure> {
-    fn or_refused(
-        self,
-        explain: impl FnOnce(Refusal) -> ConnectorError,
-    ) -> Result<T, ConnectorError> {
-        self.map_err(|failure| match failure {
-            Failure::Connector(e) => e,
-            Failure::Refused(refusal) => explain(refusal),
-        })
-    }
-}
-
-/// A refusal nothing in the caller's context explains: the adapter and Gong disagree
-/// about the API, which retrying cannot fix.
+/// A refusal nothing in the caller's context explains ([`Refusal::unexpected`]).
 pub(crate) fn unexpected(what: &str, refusal: Refusal) -> ConnectorError {
-    ConnectorError::Rejected {
-        status: 502,
-        scim_type: None,
-        reason: format!(
-            "Gong answered {} to {what}: {}; scimbridge does not expect this answer, report it with the app's logs",
-            refusal.status, refusal.message
-        ),
-    }
+    refusal.unexpected("Gong", what)
 }
 
 /// A SCIM filter string literal: quotes and backslashes escaped (RFC 7644 §3.4.2.2).
@@ -116,34 +59,12 @@ impl Api {
         })
     }
 
-    /// `root` with `segments` appended, each percent-encoded.
-    fn url(root: &Url, segments: &[&str]) -> Url {
-        let mut url = root.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
-    }
-
     fn rest(&self, segments: &[&str]) -> Url {
-        Self::url(&self.base, segments)
+        join_path(&self.base, segments)
     }
 
     fn scim(&self, segments: &[&str]) -> Url {
-        Self::url(&self.scim, segments)
-    }
-
-    async fn send(&self, call: Call) -> Result<Response, Failure> {
-        let response = self.client.send(call).await?;
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(Failure::Refused(Refusal::of(&response)))
-        }
-    }
-
-    async fn read<T: DeserializeOwned>(&self, call: Call) -> Result<T, Failure> {
-        Ok(self.send(call).await?.json()?)
+        join_path(&self.scim, segments)
     }
 
     fn api(&self, call: Call) -> Call {
@@ -270,6 +191,17 @@ impl Api {
     }
 }
 
+/// Credentials go on each call (Basic or bearer, by the surface it calls), so a call is
+/// sent as it is.
+#[async_trait]
+impl VendorApi for Api {
+    type ErrorBody = ErrorBody;
+
+    async fn exchange(&self, call: Call) -> Result<Response, ConnectorError> {
+        self.client.send(call).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,14 +210,5 @@ mod tests {
     fn filter_literals_are_escaped() {
         assert_eq!(scim_string("a@b.c"), r#""a@b.c""#);
         assert_eq!(scim_string(r#"o"neil\x@b.c"#), r#""o\"neil\\x@b.c""#);
-    }
-
-    #[test]
-    fn path_segments_are_encoded_under_the_base_path() {
-        let base = Url::parse("https://gong.example/api/").unwrap();
-        assert_eq!(
-            Api::url(&base, &["admin", "users", "1/2"]).as_str(),
-            "https://gong.example/api/admin/users/1%2F2"
-        );
     }
 }

@@ -1,35 +1,16 @@
 //! A Gong app's configuration, read from the app's JSON config.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use connector::http::{BreakerConfig, Limit, RateLimit, RetryPolicy, Timeouts, Url};
+use connector::Secret;
+use connector::http::{
+    BreakerConfig, Limit, RateLimit, RetryPolicy, Timeouts, Url, deserialize_url,
+};
 use serde::Deserialize;
 
 use crate::seat::Seat;
-
-/// A credential: readable by the adapter, never printed.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"***\"")
-    }
-}
 
 /// Which workspaces the adapter sets permission profiles in.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -55,7 +36,7 @@ pub enum Workspaces {
 #[serde(deny_unknown_fields)]
 pub struct GongConfig {
     /// The REST API and admin actions: `https://api.gong.io`.
-    #[serde(deserialize_with = "url")]
+    #[serde(deserialize_with = "deserialize_url")]
     pub base_url: Url,
     /// The SCIM custom source; `{base_url}/scim/v2` when absent.
     #[serde(default, deserialize_with = "optional_url")]
@@ -120,13 +101,8 @@ impl GongConfig {
     }
 }
 
-fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
-    let raw = String::deserialize(d)?;
-    Url::parse(&raw).map_err(|e| serde::de::Error::custom(format!("{raw:?} is not a URL: {e}")))
-}
-
 fn optional_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
-    url(d).map(Some)
+    deserialize_url(d).map(Some)
 }
 
 fn default_role_seats() -> BTreeMap<String, Seat> {

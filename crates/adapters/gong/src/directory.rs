@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use connector::ConnectorError;
+use connector::http::OrRefused;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::api::{Api, OrRefused, unexpected};
+use crate::api::{Api, unexpected};
 use crate::config::{GongConfig, Workspaces};
 
 #[derive(Debug, Clone)]

@@ -29,7 +29,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connector::http::{BuildError, ClientConfig, StatusCode, VendorClient};
+use connector::http::{
+    BuildError, ClientConfig, Failure, OrRefused, Refusal, StatusCode, VendorClient,
+};
 use connector::{
     Access, Account, AccountId, AccountPage, AccountStatus, Capabilities, Connector,
     ConnectorError, Profile, RoleInfo, SeatCount, SeatUsage,
@@ -37,10 +39,11 @@ use connector::{
 use scim::ScimType;
 use serde_json::{Value, json};
 
-pub use config::{GongConfig, Secret, Workspaces};
+pub use config::{GongConfig, Workspaces};
+pub use connector::Secret;
 pub use seat::Seat;
 
-use api::{Api, ENTERPRISE, Failure, OrRefused, Refusal, unexpected};
+use api::{Api, ENTERPRISE, unexpected};
 use directory::{Directory, DirectoryCache, ProfileRef, Workspace};
 use wire::{AdminUser, ScimUser};
 

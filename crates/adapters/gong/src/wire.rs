@@ -145,9 +145,9 @@ pub(crate) struct ErrorBody {
     pub detail: Option<String>,
 }
 
-impl ErrorBody {
+impl connector::http::ErrorBody for ErrorBody {
     /// What Gong said, in one line.
-    pub fn message(&self) -> Option<String> {
+    fn message(&self) -> Option<String> {
         match (&self.detail, self.errors.is_empty()) {
             (Some(detail), _) => Some(detail.clone()),
             (None, false) => Some(self.errors.join("; ")),

@@ -4,48 +4,17 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use connector::ConnectorError;
-use connector::http::{Call, HeaderValue, Response, StatusCode, Url, VendorClient, bearer_auth};
-use serde::de::DeserializeOwned;
+use connector::http::{
+    Call, Failure, HeaderValue, Response, Url, VendorApi, VendorClient, bearer_auth, join_path,
+};
+use connector::{ConnectorError, Secret};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::config::Secret;
 use crate::wire::{Assets, ErrorBody, Login, Seats, Team, Teams, Transfer, User, UserPage};
-
-/// ZoomInfo answered, and refused: its status, machine-readable code and message.
-#[derive(Debug, Clone)]
-pub(crate) struct Refusal {
-    pub status: StatusCode,
-    pub code: String,
-    pub message: String,
-}
-
-impl Refusal {
-    fn of(response: &Response) -> Refusal {
-        let body: ErrorBody = serde_json::from_slice(response.body()).unwrap_or_default();
-        Refusal {
-            status: response.status(),
-            code: body.code.unwrap_or_default(),
-            message: body.message.unwrap_or_else(|| response.body_snippet()),
-        }
-    }
-}
-
-/// A call that failed: on the way (the client's error), or because ZoomInfo refused.
-#[derive(Debug)]
-pub(crate) enum Failure {
-    Connector(ConnectorError),
-    Refused(Refusal),
-}
-
-impl From<ConnectorError> for Failure {
-    fn from(e: ConnectorError) -> Self {
-        Failure::Connector(e)
-    }
-}
 
 /// A logged-in session.
 struct Session {
@@ -90,13 +59,8 @@ impl Api {
         }
     }
 
-    /// `base` with `segments` appended, each percent-encoded.
     fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
+        join_path(&self.base, segments)
     }
 
     async fn login(&self) -> Result<Session, ConnectorError> {
@@ -104,16 +68,17 @@ impl Api {
             .json(&json!({"username": self.username, "password": self.password.expose()}))
             // Logging in twice only mints two tokens.
             .retry_safe();
-        let response = self.client.send(call).await?;
-        if !response.status().is_success() {
-            let refusal = Refusal::of(&response);
-            return Err(ConnectorError::Unauthorized {
+        let response = self
+            .client
+            .send(call)
+            .await?
+            .accepted::<ErrorBody>()
+            .map_err(|refusal| ConnectorError::Unauthorized {
                 reason: format!(
                     "ZoomInfo answered {} to POST /authenticate: {}",
                     refusal.status, refusal.message
                 ),
-            });
-        }
+            })?;
         let login: Login = response.json()?;
         let bearer = bearer_auth(&login.jwt).map_err(|_| {
             ConnectorError::transient(
@@ -143,27 +108,6 @@ impl Api {
         let bearer = fresh.bearer.clone();
         *session = Some(fresh);
         Ok(bearer)
-    }
-
-    async fn send(&self, call: Call) -> Result<Response, Failure> {
-        let bearer = self.bearer(None).await?;
-        let response = match self.client.send(call.clone().auth(bearer.clone())).await {
-            // Expired or revoked early: one new login, one more try.
-            Err(ConnectorError::Unauthorized { .. }) => {
-                let renewed = self.bearer(Some(&bearer)).await?;
-                self.client.send(call.auth(renewed)).await?
-            }
-            other => other?,
-        };
-        if response.status().is_success() {
-            Ok(response)
-        } else {
-            Err(Failure::Refused(Refusal::of(&response)))
-        }
-    }
-
-    async fn read<T: DeserializeOwned>(&self, call: Call) -> Result<T, Failure> {
-        Ok(self.send(call).await?.json()?)
     }
 
     pub(crate) async fn user(&self, id: &str) -> Result<User, Failure> {
@@ -235,6 +179,24 @@ impl Api {
     pub(crate) async fn create_team(&self, name: &str) -> Result<Team, Failure> {
         let call = Call::post(self.url(&["admin", "teams"])).json(&json!({"name": name}));
         self.read(call).await
+    }
+}
+
+/// Every call carries the session's bearer.
+#[async_trait]
+impl VendorApi for Api {
+    type ErrorBody = ErrorBody;
+
+    async fn exchange(&self, call: Call) -> Result<Response, ConnectorError> {
+        let bearer = self.bearer(None).await?;
+        match self.client.send(call.clone().auth(bearer.clone())).await {
+            // Expired or revoked early: one new login, one more try.
+            Err(ConnectorError::Unauthorized { .. }) => {
+                let renewed = self.bearer(Some(&bearer)).await?;
+                self.client.send(call.auth(renewed)).await
+            }
+            other => other,
+        }
     }
 }
 

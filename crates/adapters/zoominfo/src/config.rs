@@ -1,32 +1,13 @@
 //! A ZoomInfo app's configuration, read from the app's JSON config.
 
-use std::fmt;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use connector::http::{BreakerConfig, Limit, RateLimit, RetryPolicy, Timeouts, Url};
+use connector::Secret;
+use connector::http::{
+    BreakerConfig, Limit, RateLimit, RetryPolicy, Timeouts, Url, deserialize_url,
+};
 use serde::Deserialize;
-
-/// A credential: readable by the adapter, never printed.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"***\"")
-    }
-}
 
 /// A ZoomInfo app's configuration.
 ///
@@ -40,7 +21,7 @@ impl fmt::Debug for Secret {
 #[serde(deny_unknown_fields)]
 pub struct ZoomInfoConfig {
     /// The base of `/authenticate` and `/admin`.
-    #[serde(deserialize_with = "url")]
+    #[serde(deserialize_with = "deserialize_url")]
     pub base_url: Url,
     /// The API user that `POST /authenticate` logs in as.
     pub username: String,
@@ -87,11 +68,6 @@ impl ZoomInfoConfig {
     pub(crate) fn renew_before(&self) -> Duration {
         Duration::from_secs(self.renew_before_s)
     }
-}
-
-fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
-    let raw = String::deserialize(d)?;
-    Url::parse(&raw).map_err(|e| serde::de::Error::custom(format!("{raw:?} is not a URL: {e}")))
 }
 
 fn default_renew_before_s() -> u64 {

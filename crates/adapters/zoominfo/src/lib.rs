@@ -21,7 +21,7 @@ mod wire;
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use connector::http::{BuildError, ClientConfig, VendorClient};
+use connector::http::{BuildError, ClientConfig, Failure, Refusal, VendorClient};
 use connector::{
     Access, Account, AccountId, AccountPage, AccountStatus, Capabilities, Connector,
     ConnectorError, Integration, Profile, RoleInfo, SeatCount, SeatUsage, Transferred,
@@ -29,9 +29,10 @@ use connector::{
 use scim::ScimType;
 use serde_json::{Value, json};
 
-pub use config::{Secret, ZoomInfoConfig};
+pub use config::ZoomInfoConfig;
+pub use connector::Secret;
 
-use api::{Api, Failure, Refusal};
+use api::Api;
 use wire::{Seats, User};
 
 /// ZoomInfo's roles; `Admin` administers the contract, and one must stay active.

@@ -11,6 +11,16 @@ pub(crate) struct ErrorBody {
     pub message: Option<String>,
 }
 
+impl connector::http::ErrorBody for ErrorBody {
+    fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    fn message(&self) -> Option<String> {
+        self.message.clone()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Login {
     pub jwt: String,

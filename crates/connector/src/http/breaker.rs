@@ -37,7 +37,7 @@ enum State {
 
 /// Why a call was not let through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Refusal {
+pub(crate) enum NotAdmitted {
     /// Open: calls resume in this long.
     Open(Duration),
     /// Half-open, and the probe call is still running.
@@ -69,17 +69,17 @@ impl Breaker {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn admit(&self) -> Result<Admission<'_>, Refusal> {
+    pub(crate) fn admit(&self) -> Result<Admission<'_>, NotAdmitted> {
         let mut state = self.lock();
         let now = Instant::now();
         let probe = match *state {
             State::Closed { .. } => false,
-            State::Open { until } if now < until => return Err(Refusal::Open(until - now)),
+            State::Open { until } if now < until => return Err(NotAdmitted::Open(until - now)),
             State::Open { .. } | State::HalfOpen { probing: false } => {
                 *state = State::HalfOpen { probing: true };
                 true
             }
-            State::HalfOpen { probing: true } => return Err(Refusal::Probing),
+            State::HalfOpen { probing: true } => return Err(NotAdmitted::Probing),
         };
         Ok(Admission {
             breaker: self,
@@ -154,7 +154,7 @@ mod tests {
         b.admit().unwrap().failed();
         assert_eq!(
             b.admit().err(),
-            Some(Refusal::Open(Duration::from_secs(10)))
+            Some(NotAdmitted::Open(Duration::from_secs(10)))
         );
     }
 
@@ -164,11 +164,11 @@ mod tests {
         b.admit().unwrap().failed();
         tokio::time::advance(Duration::from_secs(10)).await;
         let probe = b.admit().unwrap();
-        assert_eq!(b.admit().err(), Some(Refusal::Probing));
+        assert_eq!(b.admit().err(), Some(NotAdmitted::Probing));
         probe.failed();
         assert_eq!(
             b.admit().err(),
-            Some(Refusal::Open(Duration::from_secs(10)))
+            Some(NotAdmitted::Open(Duration::from_secs(10)))
         );
         tokio::time::advance(Duration::from_secs(10)).await;
         b.admit().unwrap().succeeded();
@@ -183,7 +183,7 @@ mod tests {
         tokio::time::advance(Duration::from_secs(10)).await;
         drop(b.admit().unwrap());
         let probe = b.admit().unwrap();
-        assert_eq!(b.admit().err(), Some(Refusal::Probing));
+        assert_eq!(b.admit().err(), Some(NotAdmitted::Probing));
         probe.succeeded();
     }
 
@@ -193,6 +193,6 @@ mod tests {
         let older = b.admit().unwrap();
         b.admit().unwrap().failed();
         older.succeeded();
-        assert!(matches!(b.admit().err(), Some(Refusal::Open(_))));
+        assert!(matches!(b.admit().err(), Some(NotAdmitted::Open(_))));
     }
 }

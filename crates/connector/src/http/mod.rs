@@ -15,9 +15,14 @@
 //! every call is retried then. After a 5xx or a timeout the vendor may have acted, so only
 //! idempotent methods (GET, PUT, DELETE, …) and calls marked [`Call::retry_safe`] are
 //! repeated: a POST that creates must not run twice blindly.
+//!
+//! What the adapter does with the rest: [`VendorApi`] reads a 2xx answer, and turns any
+//! other into a [`Refusal`] for the caller to explain.
 
 mod breaker;
 mod limiter;
+mod refusal;
+mod response;
 
 use std::num::NonZeroU32;
 use std::time::{Duration, SystemTime};
@@ -25,17 +30,18 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use rand::Rng as _;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_with::{DurationMilliSeconds, serde_as};
 
 pub use breaker::BreakerConfig;
 pub use limiter::{Limit, RateLimit};
+pub use refusal::{ErrorBody, Failure, OrRefused, Refusal, VendorApi};
 pub use reqwest::header::{HeaderName, HeaderValue, InvalidHeaderValue};
 pub use reqwest::{Method, StatusCode, Url};
+pub use response::Response;
 
 use crate::ConnectorError;
-use breaker::{Breaker, Refusal};
+use breaker::{Breaker, NotAdmitted};
 use limiter::RateLimiter;
 
 /// How long a call may take.
@@ -137,6 +143,23 @@ fn sensitive(value: String) -> Result<HeaderValue, InvalidHeaderValue> {
     Ok(value)
 }
 
+/// `root` with `segments` appended as path segments, each percent-encoded, so that an id
+/// from elsewhere (`1/2`, `../seats`) stays one segment.
+pub fn join_path(root: &Url, segments: &[&str]) -> Url {
+    let mut url = root.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url
+}
+
+/// Reads a config's URL field, naming the value that is not a URL:
+/// `#[serde(deserialize_with = "connector::http::deserialize_url")]`.
+pub fn deserialize_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    let raw = String::deserialize(d)?;
+    Url::parse(&raw).map_err(|e| serde::de::Error::custom(format!("{raw:?} is not a URL: {e}")))
+}
+
 /// One call to the vendor.
 #[derive(Debug, Clone)]
 pub struct Call {
@@ -218,59 +241,6 @@ impl Call {
     }
 }
 
-/// The vendor's answer to a [`Call`]: a success, or a status the adapter maps itself.
-#[derive(Debug, Clone)]
-pub struct Response {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    call: String,
-    vendor: String,
-}
-
-impl Response {
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-
-    /// The body as text, cut to a length fit for an error message.
-    pub fn body_snippet(&self) -> String {
-        snippet(&self.body)
-    }
-
-    /// The body as `T`; a body that is not the expected JSON is the vendor's fault, so a
-    /// [`ConnectorError::Transient`] that names the call.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ConnectorError> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            ConnectorError::transient(format!(
-                "{} answered {} to {} with a body scimbridge cannot read ({e}): {}",
-                self.vendor,
-                self.status,
-                self.call,
-                self.body_snippet()
-            ))
-        })
-    }
-}
-
-fn snippet(body: &[u8]) -> String {
-    const MAX: usize = 300;
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
-}
-
 /// A vendor's HTTP client: one per app, so that the app's calls share its rate limit and
 /// its circuit breaker. Cheap to share behind an `Arc`.
 pub struct VendorClient {
@@ -331,8 +301,8 @@ impl VendorClient {
         let mut attempt = 1;
         let mut failure: Option<String> = None;
         loop {
-            let admission = self.breaker.admit().map_err(|refusal| {
-                let open = self.open(refusal);
+            let admission = self.breaker.admit().map_err(|not_admitted| {
+                let open = self.open(not_admitted);
                 // Opened by this call's own failures: say what failed.
                 match failure.take() {
                     Some(reason) => ConnectorError::transient(format!("{reason}; {open}")),
@@ -373,15 +343,15 @@ impl VendorClient {
         }
     }
 
-    fn open(&self, refusal: Refusal) -> String {
-        match refusal {
-            Refusal::Open(left) => format!(
+    fn open(&self, not_admitted: NotAdmitted) -> String {
+        match not_admitted {
+            NotAdmitted::Open(left) => format!(
                 "{} failed {} times in a row, so calls to it are paused for {:.1} s more",
                 self.vendor,
                 self.breaker.failure_threshold(),
                 left.as_secs_f64()
             ),
-            Refusal::Probing => format!(
+            NotAdmitted::Probing => format!(
                 "{} failed {} times in a row; one call is testing whether it is back",
                 self.vendor,
                 self.breaker.failure_threshold()
@@ -559,18 +529,20 @@ mod tests {
     }
 
     #[test]
+    fn path_segments_are_encoded_under_the_base_path() {
+        let base = Url::parse("https://vendor.example/api/").unwrap();
+        assert_eq!(
+            join_path(&base, &["admin", "users", "1/2"]).as_str(),
+            "https://vendor.example/api/admin/users/1%2F2"
+        );
+    }
+
+    #[test]
     fn auth_headers_are_sensitive() {
         let basic = basic_auth("key", "secret").unwrap();
         assert_eq!(basic.to_str().unwrap(), "Basic a2V5OnNlY3JldA==");
         assert!(basic.is_sensitive());
         assert!(bearer_auth("t0ken").unwrap().is_sensitive());
         assert!(bearer_auth("bad\ntoken").is_err());
-    }
-
-    #[test]
-    fn snippets_are_cut() {
-        assert_eq!(snippet(b"  short  "), "short");
-        let long = "é".repeat(400);
-        assert_eq!(snippet(long.as_bytes()).chars().count(), 301);
     }
 }
