@@ -1,10 +1,10 @@
 //! A SCIM target's configuration, read from the app's JSON config.
 
-use std::fmt;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use connector::Secret;
 use connector::http::{
     BreakerConfig, ClientConfig, HeaderValue, InvalidHeaderValue, Limit, RateLimit, RetryPolicy,
     Timeouts, Url, basic_auth, bearer_auth,
@@ -12,28 +12,6 @@ use connector::http::{
 use serde::Deserialize;
 
 use crate::mapping::AttributeMapping;
-
-/// A credential: readable by the client, never printed.
-// A local stand-in until the shared `connector::Secret` lands.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"***\"")
-    }
-}
 
 /// How scimbridge authenticates to the target (RFC 7644 §2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -19,7 +19,8 @@ mod schema;
 mod users;
 
 pub use client::{Page, Resource, ScimClient};
-pub use config::{Auth, MatchAttribute, ScimTargetConfig, Secret, UpdateMethod};
+pub use config::{Auth, MatchAttribute, ScimTargetConfig, UpdateMethod};
+pub use connector::Secret;
 pub use discovery::{
     AdvertisedAttribute, AdvertisedSchema, DiscoveryError, ResourceEndpoint, Target, discover,
 };
