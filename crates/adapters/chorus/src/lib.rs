@@ -20,6 +20,7 @@
 
 mod config;
 mod console;
+mod kind;
 mod role;
 mod wire;
 
@@ -38,6 +39,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
 pub use config::{ChorusConfig, Secret};
+pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 pub use role::Role;
 
 use console::{Console, Failure, OrRefused, Refusal, unexpected};

@@ -22,6 +22,7 @@
 mod api;
 mod config;
 mod directory;
+mod kind;
 mod seat;
 mod wire;
 
@@ -38,6 +39,7 @@ use scim::ScimType;
 use serde_json::{Value, json};
 
 pub use config::{GongConfig, Secret, Workspaces};
+pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 pub use seat::Seat;
 
 use api::{Api, ENTERPRISE, Failure, OrRefused, Refusal, unexpected};

@@ -16,6 +16,7 @@
 
 mod api;
 mod config;
+mod kind;
 mod wire;
 
 use std::collections::BTreeSet;
@@ -30,6 +31,7 @@ use scim::ScimType;
 use serde_json::{Value, json};
 
 pub use config::{Secret, ZoomInfoConfig};
+pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 
 use api::{Api, Failure, Refusal};
 use wire::{Seats, User};
