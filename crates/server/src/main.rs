@@ -454,10 +454,10 @@ async fn demo(mut config: Config) -> Result<(), String> {
     let store = open_store_with(&config, keyring).await?;
     let creds = gong.credentials();
     let apps = [
-        ("demo", AppKind::Directory, serde_json::json!({})),
+        ("demo", AppKind::DIRECTORY, serde_json::json!({})),
         (
             "gong",
-            AppKind::Gong,
+            AppKind::from_static("gong"),
             serde_json::json!({
                 "connector": {
                     "base_url": gong.base_url(),
@@ -482,7 +482,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
         ),
         (
             "zoominfo",
-            AppKind::ZoomInfo,
+            AppKind::from_static("zoominfo"),
             serde_json::json!({
                 "connector": {
                     "base_url": zoominfo.base_url(),
@@ -499,7 +499,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
         ),
         (
             "chorus",
-            AppKind::Chorus,
+            AppKind::from_static("chorus"),
             serde_json::json!({
                 "connector": {
                     "base_url": chorus.base_url(),
@@ -519,7 +519,7 @@ async fn demo(mut config: Config) -> Result<(), String> {
     for (name, kind, app_config) in apps {
         let app_name: AppName = name.parse().map_err(|e| format!("{e}"))?;
         store
-            .create_app(&app_name, kind, app_config)
+            .create_app(&app_name, kind.clone(), app_config)
             .await
             .map_err(|e| e.to_string())?;
         let token = store
@@ -583,7 +583,7 @@ async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
     }
     let name: AppName = "demo".parse().map_err(|e| format!("{e}"))?;
     store
-        .create_app(&name, AppKind::Directory, serde_json::json!({}))
+        .create_app(&name, AppKind::DIRECTORY, serde_json::json!({}))
         .await
         .map_err(|e| e.to_string())?;
     let token = store
@@ -609,21 +609,12 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
     let store = open_store(config).await?;
     match cmd {
         AppCommand::Add { name, kind, file } => {
-            if kind != AppKind::Directory && !Registry::supports(kind) {
-                // Writes to such an app would queue work no connector can do.
-                return Err(format!(
-                    "this build has no {kind} connector; available kinds: directory{}",
-                    Registry::available()
-                        .iter()
-                        .map(|k| format!(", {k}"))
-                        .collect::<String>()
-                ));
-            }
+            scimbridge::connectors::check_kind(&kind)?;
             let app_config = match file {
                 Some(path) => read_app_config(&path)?,
                 None => serde_json::json!({}),
             };
-            scimbridge::connectors::check_app_config(name.as_str(), kind, &app_config)?;
+            scimbridge::connectors::check_app_config(name.as_str(), &kind, &app_config)?;
             let app = store
                 .create_app(&name, kind, app_config)
                 .await
@@ -655,7 +646,7 @@ async fn app_command(cmd: AppCommand, config: &Config) -> Result<(), String> {
                     fields.insert(key.clone(), value.clone());
                 }
             }
-            scimbridge::connectors::check_app_config(&name, app.kind, &config)?;
+            scimbridge::connectors::check_app_config(&name, &app.kind, &config)?;
             store
                 .set_app_config(&name, config)
                 .await

@@ -30,8 +30,8 @@ pub use scim::model::{SyncState, SyncStatus};
 pub use secrets::{KeyError, Keyring, SecretKey};
 pub use tokens::IssuedAdminToken;
 pub use types::{
-    Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, IssuedToken, ListQuery, Page,
-    QueueEntry, Resource, ResourceKind, TokenInfo, UnknownAppKind,
+    Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, InvalidAppKind, IssuedToken,
+    ListQuery, Page, QueueEntry, Resource, ResourceKind, TokenInfo,
 };
 
 /// A handle on the database; cheap to clone and share between tasks.
