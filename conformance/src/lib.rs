@@ -400,8 +400,8 @@ async fn setup(
             .parse()
             .map_err(|e| format!("bad generated app name {raw}: {e}"))?;
         let (kind, app_config) = match (&builder.vendor, n) {
-            (Some((kind, app_config)), 0) => (*kind, app_config.clone()),
-            _ => (AppKind::Directory, json!({})),
+            (Some((kind, app_config)), 0) => (kind.clone(), app_config.clone()),
+            _ => (AppKind::DIRECTORY, json!({})),
         };
         store
             .create_app(&name, kind, app_config)

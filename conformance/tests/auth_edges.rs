@@ -218,7 +218,7 @@ async fn expired_revoked_rotated_out_malformed_and_empty_tokens_are_refused_alik
     let other = store
         .create_app(
             &"auth-edges-other".parse().unwrap(),
-            store::AppKind::Directory,
+            store::AppKind::DIRECTORY,
             json!({}),
         )
         .await;

@@ -8,7 +8,7 @@ use simulators::chorus::{ChorusConfig, ChorusHandle, ChorusSim, Role};
 async fn bridge(sim: &ChorusHandle) -> TestServer {
     TestServer::builder()
         .vendor_app(
-            AppKind::Chorus,
+            AppKind::from_static("chorus"),
             json!({
                 "connector": {
                     "base_url": sim.base_url(),

@@ -26,7 +26,7 @@ async fn bridge(
 ) -> TestServer {
     TestServer::builder()
         .vendor_app(
-            AppKind::Chorus,
+            AppKind::from_static("chorus"),
             json!({
                 "connector": {
                     "base_url": sim.base_url(),

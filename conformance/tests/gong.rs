@@ -16,7 +16,7 @@ async fn bridge(sim: &GongHandle) -> TestServer {
     let creds = sim.credentials();
     TestServer::builder()
         .vendor_app(
-            AppKind::Gong,
+            AppKind::from_static("gong"),
             json!({
                 "connector": {
                     "base_url": sim.base_url(),

@@ -29,7 +29,7 @@ async fn bridge(
     let creds = sim.credentials();
     TestServer::builder()
         .vendor_app(
-            AppKind::Gong,
+            AppKind::from_static("gong"),
             json!({
                 "connector": {
                     "base_url": sim.base_url(),
@@ -136,7 +136,7 @@ async fn slow_gong_calls(
     let server = Arc::new(
         TestServer::builder()
             .vendor_app(
-                AppKind::Gong,
+                AppKind::from_static("gong"),
                 json!({
                     "connector": {
                         "base_url": sim.base_url(),

@@ -22,7 +22,7 @@ const BRIDGE_URN: &str = "urn:ietf:params:scim:schemas:extension:scimbridge:2.0:
 async fn bridge(kind: AppKind, config: Value) -> (TestServer, Arc<dyn Connector>) {
     let app = store::App {
         name: "reports".into(),
-        kind,
+        kind: kind.clone(),
         config: config.clone(),
         created_at: Utc::now(),
     };
@@ -344,7 +344,7 @@ async fn gong_reports_and_repair() {
         .unwrap();
     let creds = sim.credentials();
     let (server, vendor) = bridge(
-        AppKind::Gong,
+        AppKind::from_static("gong"),
         json!({
             "connector": {
                 "base_url": sim.base_url(),
@@ -426,7 +426,7 @@ async fn zoominfo_reports_and_repair() {
         .unwrap();
     let login = sim.config().clone();
     let (server, vendor) = bridge(
-        AppKind::ZoomInfo,
+        AppKind::from_static("zoominfo"),
         json!({
             "connector": {
                 "base_url": sim.base_url(),
@@ -500,7 +500,7 @@ async fn chorus_reports_and_repair() {
     use simulators::chorus::{ChorusConfig, ChorusSim, Role, SeedUser, Status};
     let sim = ChorusSim::start(ChorusConfig::default()).await.unwrap();
     let (server, vendor) = bridge(
-        AppKind::Chorus,
+        AppKind::from_static("chorus"),
         json!({
             "connector": {
                 "base_url": sim.base_url(),
@@ -611,7 +611,7 @@ async fn an_unreachable_vendor_is_an_error_naming_the_app_and_the_vendor() {
         .unwrap()
         .port();
     let (server, _) = bridge(
-        AppKind::Gong,
+        AppKind::from_static("gong"),
         json!({
             "connector": {
                 "base_url": format!("http://127.0.0.1:{port}"),

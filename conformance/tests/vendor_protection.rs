@@ -29,7 +29,7 @@ async fn a_push_faster_than_the_vendor_is_slowed_with_429_and_nothing_is_lost() 
     let server = Arc::new(
         TestServer::builder()
             .vendor_app(
-                AppKind::Gong,
+                AppKind::from_static("gong"),
                 json!({
                     "connector": {
                         "base_url": sim.base_url(),

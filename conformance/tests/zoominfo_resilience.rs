@@ -28,7 +28,7 @@ async fn bridge(
     let c = sim.config();
     TestServer::builder()
         .vendor_app(
-            AppKind::ZoomInfo,
+            AppKind::from_static("zoominfo"),
             json!({
                 "connector": {
                     "base_url": sim.base_url(),

@@ -43,7 +43,7 @@ async fn world(seats: u64, policies: Value) -> World {
     let app = store
         .create_app(
             &"mem".parse().unwrap(),
-            AppKind::Gong,
+            AppKind::from_static("gong"),
             json!({
                 "mapping": {
                     "default": {"role": "Rep", "seat": "full"},

@@ -380,7 +380,7 @@ mod tests {
         AppAuth {
             app: App {
                 name: "okta".into(),
-                kind: AppKind::Directory,
+                kind: AppKind::DIRECTORY,
                 config: serde_json::json!({}),
                 created_at: Utc::now(),
             },

@@ -1,4 +1,5 @@
-//! Which connector serves each app kind: the one place that knows every adapter.
+//! The engine's connectors and the checks of an app's kind and config, from the adapter
+//! registry: the server names no vendor.
 
 use std::sync::Arc;
 
@@ -9,19 +10,28 @@ use store::{App, AppKind};
 
 use crate::app_auth::AuthSettings;
 
+/// Refuses a kind no adapter of this build serves: writes to such an app would queue work
+/// no connector can do.
+pub fn check_kind(kind: &AppKind) -> Result<(), String> {
+    if !kind.has_vendor() || adapter_registry::find(kind.as_str()).is_ok() {
+        return Ok(());
+    }
+    Err(format!(
+        "this build has no {kind} connector; available kinds: {}{}",
+        AppKind::DIRECTORY,
+        adapter_registry::kinds()
+            .map(|k| format!(", {k}"))
+            .collect::<String>()
+    ))
+}
+
 /// Refuses an app config (`connector`, `mapping`, `policies`, `auth`) that the engine, the
 /// authentication or the app's connector could not use.
-pub fn check_app_config(name: &str, kind: AppKind, config: &Value) -> Result<(), String> {
+pub fn check_app_config(name: &str, kind: &AppKind, config: &Value) -> Result<(), String> {
     let settings = engine::AppSettings::from_config(name, config).map_err(|e| e.to_string())?;
     AuthSettings::of(config).map_err(|e| format!("app '{name}': {e}"))?;
     if kind.has_vendor() {
-        let app = App {
-            name: name.to_owned(),
-            kind,
-            config: config.clone(),
-            created_at: chrono::Utc::now(),
-        };
-        let connector = Registry.connector(&app).map_err(|why| {
+        let connector = connector(kind, config).map_err(|why| {
             format!("app '{name}' ({kind}) cannot be set up: {why}; pass --file with its 'connector' settings (see docs/vendors/)")
         })?;
         settings
@@ -35,71 +45,53 @@ pub fn check_app_config(name: &str, kind: AppKind, config: &Value) -> Result<(),
     Ok(())
 }
 
-/// Builds connectors from an app's kind and the `connector` part of its config.
+/// User attributes (dotted paths) that an app of `kind` cannot provision without, on top
+/// of the schema's: none for a directory.
+pub fn required_user_attributes(kind: &AppKind) -> &'static [&'static str] {
+    adapter_registry::find(kind.as_str()).map_or(&[], |a| a.required_user_attributes())
+}
+
+/// The connector of an app of `kind` from the `connector` part of its `config`.
+fn connector(kind: &AppKind, config: &Value) -> Result<Arc<dyn Connector>, String> {
+    if !kind.has_vendor() {
+        return Err("a directory app has no vendor behind it".to_owned());
+    }
+    let settings = config.get("connector").cloned().unwrap_or(Value::Null);
+    adapter_registry::find(kind.as_str())
+        .map_err(|e| e.to_string())?
+        .connector(settings)
+        .map_err(|e| e.to_string())
+}
+
+/// Builds connectors with the adapter registry, for the engine.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Registry;
 
-impl Registry {
-    /// Whether this build has a connector for `kind`.
-    pub fn supports(kind: AppKind) -> bool {
-        Registry::available().contains(&kind)
-    }
-
-    /// The vendor kinds this build can provision to.
-    pub fn available() -> Vec<AppKind> {
-        vec![AppKind::Gong, AppKind::ZoomInfo, AppKind::Chorus]
-    }
-
-    /// User attributes (dotted paths) that an app of `kind` cannot provision without, on top
-    /// of the schema's: a vendor identifies people by e-mail (the engine refuses a User
-    /// without one), and Gong and ZoomInfo refuse a user without first and last name.
-    pub fn required_user_attributes(kind: AppKind) -> &'static [&'static str] {
-        const EMAIL: &[&str] = &["emails", "emails.value"];
-        const EMAIL_AND_NAME: &[&str] = &[
-            "emails",
-            "emails.value",
-            "name",
-            "name.givenName",
-            "name.familyName",
-        ];
-        match kind {
-            AppKind::Directory => &[],
-            AppKind::Chorus => EMAIL,
-            AppKind::Gong | AppKind::ZoomInfo => EMAIL_AND_NAME,
-        }
+impl ConnectorFactory for Registry {
+    fn connector(&self, app: &App) -> Result<Arc<dyn Connector>, String> {
+        connector(&app.kind, &app.config)
     }
 }
 
-impl ConnectorFactory for Registry {
-    fn connector(&self, app: &App) -> Result<Arc<dyn Connector>, String> {
-        let settings = app.config.get("connector").cloned().unwrap_or(Value::Null);
-        match app.kind {
-            AppKind::Gong => {
-                let config: adapter_gong::GongConfig = serde_json::from_value(settings)
-                    .map_err(|e| format!("its 'connector' settings are not a Gong config: {e}"))?;
-                Ok(Arc::new(
-                    adapter_gong::Gong::new(config).map_err(|e| e.to_string())?,
-                ))
-            }
-            AppKind::ZoomInfo => {
-                let config: adapter_zoominfo::ZoomInfoConfig = serde_json::from_value(settings)
-                    .map_err(|e| {
-                        format!("its 'connector' settings are not a ZoomInfo config: {e}")
-                    })?;
-                Ok(Arc::new(
-                    adapter_zoominfo::ZoomInfo::new(config).map_err(|e| e.to_string())?,
-                ))
-            }
-            AppKind::Chorus => {
-                let config: adapter_chorus::ChorusConfig = serde_json::from_value(settings)
-                    .map_err(|e| {
-                        format!("its 'connector' settings are not a Chorus config: {e}")
-                    })?;
-                Ok(Arc::new(
-                    adapter_chorus::Chorus::new(config).map_err(|e| e.to_string())?,
-                ))
-            }
-            AppKind::Directory => Err("a directory app has no vendor behind it".to_owned()),
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_without_an_adapter_is_refused_with_the_kinds_there_are() {
+        assert_eq!(check_kind(&AppKind::DIRECTORY), Ok(()));
+        assert_eq!(check_kind(&AppKind::from_static("gong")), Ok(()));
+        assert_eq!(
+            check_kind(&AppKind::from_static("nosuch")),
+            Err("this build has no nosuch connector; available kinds: directory, gong, zoominfo, chorus".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_directory_requires_no_more_than_the_schema() {
+        assert!(required_user_attributes(&AppKind::DIRECTORY).is_empty());
+        assert!(
+            required_user_attributes(&AppKind::from_static("gong")).contains(&"name.givenName")
+        );
     }
 }

@@ -31,7 +31,7 @@ impl AppRow {
             kind: self
                 .kind
                 .parse()
-                .map_err(|e: crate::UnknownAppKind| StoreError::Corrupt(e.to_string()))?,
+                .map_err(|e: crate::InvalidAppKind| StoreError::Corrupt(e.to_string()))?,
             created_at: from_micros(self.created_us)?,
         })
     }

@@ -38,8 +38,8 @@ pub use tasks::{
 };
 pub use tokens::IssuedAdminToken;
 pub use types::{
-    Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, IssuedToken, ListQuery, Page,
-    QueueEntry, Resource, ResourceKind, TokenInfo, UnknownAppKind,
+    Actor, App, AppKind, AppName, AuditAction, AuditEntry, GroupRef, InvalidAppKind, IssuedToken,
+    ListQuery, Page, QueueEntry, Resource, ResourceKind, TokenInfo,
 };
 pub use vendor_actions::{ActionOutcome, VendorAction};
 

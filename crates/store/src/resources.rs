@@ -212,7 +212,7 @@ async fn app_kind(tx: &mut Tx, app: &str) -> Result<AppKind, StoreError> {
         .await?;
     let (kind,) = row.ok_or_else(|| StoreError::AppNotFound(app.to_owned()))?;
     kind.parse()
-        .map_err(|e: crate::UnknownAppKind| StoreError::Corrupt(e.to_string()))
+        .map_err(|e: crate::InvalidAppKind| StoreError::Corrupt(e.to_string()))
 }
 
 /// Locks the resource row for a write and checks the precondition. Returns its `seq`.

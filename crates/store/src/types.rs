@@ -10,6 +10,10 @@ use serde_json::{Map, Value};
 
 use crate::error::StoreError;
 
+mod app_kind;
+
+pub use app_kind::{AppKind, InvalidAppKind};
+
 /// A validated app name: `[a-z0-9][a-z0-9-]{0,62}`, so it is safe in URLs and file names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AppName(String);
@@ -56,60 +60,6 @@ impl fmt::Display for AppName {
 impl AsRef<str> for AppName {
     fn as_ref(&self) -> &str {
         &self.0
-    }
-}
-
-/// What is behind an app: a vendor connector, or nothing (`directory`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AppKind {
-    Directory,
-    Gong,
-    ZoomInfo,
-    Chorus,
-}
-
-impl AppKind {
-    pub const ALL: [AppKind; 4] = [
-        AppKind::Directory,
-        AppKind::Gong,
-        AppKind::ZoomInfo,
-        AppKind::Chorus,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppKind::Directory => "directory",
-            AppKind::Gong => "gong",
-            AppKind::ZoomInfo => "zoominfo",
-            AppKind::Chorus => "chorus",
-        }
-    }
-
-    /// Whether writes to this app's resources queue a reconcile with a vendor.
-    pub fn has_vendor(self) -> bool {
-        self != AppKind::Directory
-    }
-}
-
-/// An unknown app kind.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown app kind '{0}'; expected one of directory, gong, zoominfo, chorus")]
-pub struct UnknownAppKind(pub String);
-
-impl FromStr for AppKind {
-    type Err = UnknownAppKind;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        AppKind::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownAppKind(s.to_owned()))
-    }
-}
-
-impl fmt::Display for AppKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -443,7 +443,7 @@ async fn populate(
 ) -> (String, Vec<Resource>) {
     let app = unique_app("diff");
     store
-        .create_app(&app, AppKind::Directory, json!({}))
+        .create_app(&app, AppKind::DIRECTORY, json!({}))
         .await
         .unwrap();
     let app = app.to_string();

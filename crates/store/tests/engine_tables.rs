@@ -34,7 +34,7 @@ async fn claim_as(
 async fn claims_lease_finish_retry_and_dead_letter() {
     let _claiming = CLAIMING.lock().await;
     for store in stores().await {
-        let a = app(&store, "queue", AppKind::Gong).await;
+        let a = app(&store, "queue", AppKind::from_static("gong")).await;
         let u = store
             .create(&a, ResourceKind::User, user("ann"), &actor())
             .await
@@ -93,7 +93,7 @@ async fn claims_lease_finish_retry_and_dead_letter() {
 #[tokio::test]
 async fn links_and_vendor_actions() {
     for store in stores().await {
-        let a = app(&store, "links", AppKind::Gong).await;
+        let a = app(&store, "links", AppKind::from_static("gong")).await;
         assert!(store.link(&a, "r1").await.unwrap().is_none());
         store
             .put_link(&a, "r1", "g-1", &json!({"active": true}), Some(3))
@@ -151,7 +151,7 @@ async fn links_and_vendor_actions() {
 #[tokio::test]
 async fn approvals_are_requested_once_and_decided_once() {
     for store in stores().await {
-        let a = app(&store, "appr", AppKind::Gong).await;
+        let a = app(&store, "appr", AppKind::from_static("gong")).await;
         let req = json!({"role": "Admin"});
         let first = store
             .request_approval(&a, "r1", "grant-admin", &req)
@@ -208,7 +208,7 @@ async fn admin_tokens_authenticate_until_revoked() {
 async fn an_extended_lease_keeps_a_slow_reconcile_from_being_claimed_again() {
     let _claiming = CLAIMING.lock().await;
     for store in stores().await {
-        let a = app(&store, "lease", AppKind::Gong).await;
+        let a = app(&store, "lease", AppKind::from_static("gong")).await;
         store
             .create(&a, ResourceKind::User, user("ann"), &actor())
             .await
@@ -249,7 +249,7 @@ async fn an_extended_lease_keeps_a_slow_reconcile_from_being_claimed_again() {
 async fn a_reconcile_that_lost_its_lease_gets_one_more_pass_after_the_worker_that_took_over() {
     let _claiming = CLAIMING.lock().await;
     for store in stores().await {
-        let a = app(&store, "lost-lease", AppKind::Gong).await;
+        let a = app(&store, "lost-lease", AppKind::from_static("gong")).await;
         let u = store
             .create(&a, ResourceKind::User, user("ann"), &actor())
             .await
@@ -300,7 +300,7 @@ async fn a_reconcile_that_lost_its_lease_gets_one_more_pass_after_the_worker_tha
 async fn the_sync_status_of_a_reconcile_a_newer_write_overtook_is_not_recorded() {
     let _claiming = CLAIMING.lock().await;
     for store in stores().await {
-        let a = app(&store, "overtaken", AppKind::Gong).await;
+        let a = app(&store, "overtaken", AppKind::from_static("gong")).await;
         let u = store
             .create(&a, ResourceKind::User, user("ann"), &actor())
             .await

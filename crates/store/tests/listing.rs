@@ -56,7 +56,7 @@ async fn order(store: &Store, a: &str, sort_by: &str, descending: bool) -> Vec<S
 #[tokio::test]
 async fn sorts_by_columns_json_and_multi_valued_attributes() {
     for store in stores().await {
-        let a = app(&store, "sort", AppKind::Directory).await;
+        let a = app(&store, "sort", AppKind::DIRECTORY).await;
         people(&store, &a).await;
         // Lower-cased, then by code point: É (U+00C9 → é, U+00E9) after every ASCII letter.
         assert_eq!(
@@ -144,7 +144,7 @@ async fn walk(store: &Store, a: &str, base: &ListQuery) -> Vec<String> {
 #[tokio::test]
 async fn cursor_paging_visits_every_row_once_in_sort_order() {
     for store in stores().await {
-        let a = app(&store, "cursor", AppKind::Directory).await;
+        let a = app(&store, "cursor", AppKind::DIRECTORY).await;
         people(&store, &a).await;
         for sort in [
             None,
@@ -209,7 +209,7 @@ async fn cursor_paging_visits_every_row_once_in_sort_order() {
 #[tokio::test]
 async fn malformed_or_foreign_cursors_are_refused() {
     for store in stores().await {
-        let a = app(&store, "badcursor", AppKind::Directory).await;
+        let a = app(&store, "badcursor", AppKind::DIRECTORY).await;
         people(&store, &a).await;
         for bad in ["%%%", "bm90IGpzb24", "eyJvIjoxfQ"] {
             let err = store
@@ -253,7 +253,7 @@ async fn malformed_or_foreign_cursors_are_refused() {
 #[tokio::test]
 async fn hostile_filter_literals_are_data_not_sql() {
     for store in stores().await {
-        let a = app(&store, "inject", AppKind::Directory).await;
+        let a = app(&store, "inject", AppKind::DIRECTORY).await;
         let ids = people(&store, &a).await;
         let quirky = store
             .create(&a, ResourceKind::User, user("50%_off\\'\"; --"), &actor())

@@ -8,7 +8,7 @@ use store::{AppKind, AuditAction, ListQuery, ResourceKind, StoreError};
 #[tokio::test]
 async fn create_get_replace_delete_round_trip() {
     for store in stores().await {
-        let app = app(&store, "crud", AppKind::Directory).await;
+        let app = app(&store, "crud", AppKind::DIRECTORY).await;
         let created = store
             .create(&app, ResourceKind::User, user("bjensen"), &actor())
             .await
@@ -101,7 +101,7 @@ async fn create_get_replace_delete_round_trip() {
 #[tokio::test]
 async fn list_without_filter_pages_in_insertion_order() {
     for store in stores().await {
-        let app = app(&store, "list", AppKind::Directory).await;
+        let app = app(&store, "list", AppKind::DIRECTORY).await;
         let mut ids = Vec::new();
         for i in 0..5 {
             let r = store
@@ -144,8 +144,8 @@ async fn list_without_filter_pages_in_insertion_order() {
 #[tokio::test]
 async fn user_names_and_group_names_are_unique_ignoring_case_per_app() {
     for store in stores().await {
-        let a = app(&store, "uniq", AppKind::Gong).await;
-        let b = app(&store, "uniq-b", AppKind::Directory).await;
+        let a = app(&store, "uniq", AppKind::from_static("gong")).await;
+        let b = app(&store, "uniq-b", AppKind::DIRECTORY).await;
         let first = store
             .create(&a, ResourceKind::User, user("Straße"), &actor())
             .await
@@ -233,8 +233,8 @@ async fn user_names_and_group_names_are_unique_ignoring_case_per_app() {
 #[tokio::test]
 async fn vendor_apps_queue_each_written_resource_once_and_directories_queue_nothing() {
     for store in stores().await {
-        let dir = app(&store, "q-dir", AppKind::Directory).await;
-        let gong = app(&store, "q-gong", AppKind::Gong).await;
+        let dir = app(&store, "q-dir", AppKind::DIRECTORY).await;
+        let gong = app(&store, "q-gong", AppKind::from_static("gong")).await;
         for a in [&dir, &gong] {
             let u = store
                 .create(a, ResourceKind::User, user("bjensen"), &actor())
@@ -316,7 +316,7 @@ async fn vendor_apps_queue_each_written_resource_once_and_directories_queue_noth
 #[tokio::test]
 async fn group_members_are_stored_apart_and_derive_users_groups() {
     for store in stores().await {
-        let a = app(&store, "members", AppKind::Directory).await;
+        let a = app(&store, "members", AppKind::DIRECTORY).await;
         let u1 = store
             .create(&a, ResourceKind::User, user("u1"), &actor())
             .await
@@ -395,8 +395,8 @@ async fn group_members_are_stored_apart_and_derive_users_groups() {
 #[tokio::test]
 async fn an_app_cannot_reach_another_apps_resources_or_the_wrong_kind() {
     for store in stores().await {
-        let a = app(&store, "iso-a", AppKind::Directory).await;
-        let b = app(&store, "iso-b", AppKind::Directory).await;
+        let a = app(&store, "iso-a", AppKind::DIRECTORY).await;
+        let b = app(&store, "iso-b", AppKind::DIRECTORY).await;
         let u = store
             .create(&b, ResourceKind::User, user("secret"), &actor())
             .await
@@ -479,7 +479,7 @@ async fn an_app_cannot_reach_another_apps_resources_or_the_wrong_kind() {
 #[tokio::test]
 async fn sync_status_is_rendered_in_the_scimbridge_extension() {
     for store in stores().await {
-        let a = app(&store, "sync", AppKind::ZoomInfo).await;
+        let a = app(&store, "sync", AppKind::from_static("zoominfo")).await;
         let u = store
             .create(&a, ResourceKind::User, user("bjensen"), &actor())
             .await
@@ -489,7 +489,7 @@ async fn sync_status_is_rendered_in_the_scimbridge_extension() {
             Some(store::SyncState::Pending),
             "a write to an app with a vendor waits for its reconcile"
         );
-        let d = app(&store, "sync-dir", AppKind::Directory).await;
+        let d = app(&store, "sync-dir", AppKind::DIRECTORY).await;
         let plain = store
             .create(&d, ResourceKind::User, user("bjensen"), &actor())
             .await
@@ -543,7 +543,7 @@ async fn sync_status_is_rendered_in_the_scimbridge_extension() {
 #[tokio::test]
 async fn deleting_an_app_keeps_its_audit_log() {
     for store in stores().await {
-        let a = app(&store, "gone", AppKind::Chorus).await;
+        let a = app(&store, "gone", AppKind::from_static("chorus")).await;
         let u = store
             .create(&a, ResourceKind::User, user("bjensen"), &actor())
             .await

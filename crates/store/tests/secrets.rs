@@ -89,7 +89,7 @@ async fn connector_settings_are_sealed_at_rest_and_read_back() {
         let store = open(&url, Some(Keyring::new(key.clone(), vec![]))).await;
         let name = unique_app("sealed");
         let created = store
-            .create_app(&name, AppKind::Gong, config())
+            .create_app(&name, AppKind::from_static("gong"), config())
             .await
             .unwrap();
         let read = store.get_app(name.as_str()).await.unwrap().unwrap();
@@ -123,12 +123,12 @@ async fn rotation_reads_with_previous_keys_and_reseal_moves_everything_to_the_cu
         let before = open(&url, Some(Keyring::new(old.clone(), vec![]))).await;
         let name = unique_app("rotate");
         before
-            .create_app(&name, AppKind::Gong, config())
+            .create_app(&name, AppKind::from_static("gong"), config())
             .await
             .unwrap();
         let directory = unique_app("rotate-dir");
         before
-            .create_app(&directory, AppKind::Directory, json!({}))
+            .create_app(&directory, AppKind::DIRECTORY, json!({}))
             .await
             .unwrap();
 
@@ -168,12 +168,12 @@ async fn a_wrong_key_is_a_clear_error_for_that_app_only() {
         let store = open(&url, Some(Keyring::new(right.clone(), vec![]))).await;
         let name = unique_app("wrongkey");
         store
-            .create_app(&name, AppKind::Gong, config())
+            .create_app(&name, AppKind::from_static("gong"), config())
             .await
             .unwrap();
         let other = unique_app("wrongkey-dir");
         store
-            .create_app(&other, AppKind::Directory, json!({}))
+            .create_app(&other, AppKind::DIRECTORY, json!({}))
             .await
             .unwrap();
 
@@ -212,7 +212,11 @@ async fn a_wrong_key_is_a_clear_error_for_that_app_only() {
         // A blob copied from another app's row does not open there.
         let thief = unique_app("wrongkey-copy");
         store
-            .create_app(&thief, AppKind::Gong, json!({"connector": {}}))
+            .create_app(
+                &thief,
+                AppKind::from_static("gong"),
+                json!({"connector": {}}),
+            )
             .await
             .unwrap();
         let blob = raw_row(&url, name.as_str()).await.1.unwrap();
@@ -232,7 +236,7 @@ async fn settings_written_in_the_clear_are_read_and_sealed_by_reseal_or_the_next
         let by_write = unique_app("legacy-write");
         for name in [&by_reseal, &by_write] {
             legacy
-                .create_app(name, AppKind::Gong, config())
+                .create_app(name, AppKind::from_static("gong"), config())
                 .await
                 .unwrap();
             let (plain, sealed) = raw_row(&url, name.as_str()).await;

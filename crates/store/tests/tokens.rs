@@ -9,8 +9,8 @@ use store::{AppKind, StoreError};
 #[tokio::test]
 async fn issued_tokens_authenticate_only_for_their_app() {
     for store in stores().await {
-        let a = app(&store, "tok-a", AppKind::Directory).await;
-        let b = app(&store, "tok-b", AppKind::Gong).await;
+        let a = app(&store, "tok-a", AppKind::DIRECTORY).await;
+        let b = app(&store, "tok-b", AppKind::from_static("gong")).await;
         let issued = store.issue_token(&a, Some("okta"), None).await.unwrap();
         assert!(issued.secret.starts_with("sbt_"));
         // 32 random bytes in unpadded base64url.
@@ -43,7 +43,7 @@ async fn issued_tokens_authenticate_only_for_their_app() {
 #[tokio::test]
 async fn expired_and_revoked_tokens_are_refused() {
     for store in stores().await {
-        let a = app(&store, "tok-exp", AppKind::Directory).await;
+        let a = app(&store, "tok-exp", AppKind::DIRECTORY).await;
         let past = store
             .issue_token(&a, None, Some(Utc::now() - Duration::seconds(1)))
             .await
@@ -61,7 +61,7 @@ async fn expired_and_revoked_tokens_are_refused() {
                 .is_some()
         );
 
-        let b = app(&store, "tok-other", AppKind::Directory).await;
+        let b = app(&store, "tok-other", AppKind::DIRECTORY).await;
         assert!(!store.revoke_token(&b, &future.info.id).await.unwrap());
         assert!(
             store
@@ -84,7 +84,7 @@ async fn expired_and_revoked_tokens_are_refused() {
 #[tokio::test]
 async fn rotation_keeps_the_old_token_for_the_grace_period() {
     for store in stores().await {
-        let a = app(&store, "tok-rot", AppKind::Directory).await;
+        let a = app(&store, "tok-rot", AppKind::DIRECTORY).await;
         let expires = Utc::now() + Duration::days(30);
         let old = store
             .issue_token(&a, Some("entra"), Some(expires))
@@ -124,7 +124,7 @@ async fn rotation_keeps_the_old_token_for_the_grace_period() {
 #[tokio::test]
 async fn deleting_an_app_removes_its_tokens() {
     for store in stores().await {
-        let a = app(&store, "tok-del", AppKind::Directory).await;
+        let a = app(&store, "tok-del", AppKind::DIRECTORY).await;
         let t = store.issue_token(&a, None, None).await.unwrap();
         assert!(store.delete_app(&a).await.unwrap());
         assert!(!store.delete_app(&a).await.unwrap());

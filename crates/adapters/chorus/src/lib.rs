@@ -20,6 +20,7 @@
 
 mod config;
 mod console;
+mod kind;
 mod role;
 mod wire;
 
@@ -39,6 +40,7 @@ use tokio::sync::Mutex;
 
 pub use config::ChorusConfig;
 pub use connector::Secret;
+pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 pub use role::Role;
 
 use console::{Console, unexpected};

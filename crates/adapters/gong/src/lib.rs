@@ -22,6 +22,7 @@
 mod api;
 mod config;
 mod directory;
+mod kind;
 mod seat;
 mod wire;
 
@@ -41,6 +42,7 @@ use serde_json::{Value, json};
 
 pub use config::{GongConfig, Workspaces};
 pub use connector::Secret;
+pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 pub use seat::Seat;
 
 use api::{Api, ENTERPRISE, unexpected};

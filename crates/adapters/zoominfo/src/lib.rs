@@ -16,6 +16,7 @@
 
 mod api;
 mod config;
+mod kind;
 mod wire;
 
 use std::collections::BTreeSet;
@@ -31,6 +32,7 @@ use serde_json::{Value, json};
 
 pub use config::ZoomInfoConfig;
 pub use connector::Secret;
+pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 
 use api::Api;
 use wire::{Seats, User};

@@ -13,12 +13,12 @@ use store::AppKind;
 fuzz_target!(|text: &str| {
     if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
         for kind in [
-            AppKind::Directory,
-            AppKind::Gong,
-            AppKind::ZoomInfo,
-            AppKind::Chorus,
+            AppKind::DIRECTORY,
+            AppKind::from_static("gong"),
+            AppKind::from_static("zoominfo"),
+            AppKind::from_static("chorus"),
         ] {
-            if let Err(why) = check_app_config("fuzz", kind, &value) {
+            if let Err(why) = check_app_config("fuzz", &kind, &value) {
                 assert!(!why.is_empty());
             }
         }

@@ -6,7 +6,6 @@ use scimbridge::app_auth::{
     AuthSettings, BasicSettings, JwtAlgorithm, JwtSettings, generate_password,
 };
 use scimbridge::config::Config;
-use scimbridge::connectors::Registry;
 use store::{AppKind, AppName};
 
 use super::open_store;
@@ -69,21 +68,12 @@ pub async fn run(cmd: AppCommand, config: &Config) -> Result<(), String> {
     let store = open_store(config).await?;
     match cmd {
         AppCommand::Add { name, kind, file } => {
-            if kind != AppKind::Directory && !Registry::supports(kind) {
-                // Writes to such an app would queue work no connector can do.
-                return Err(format!(
-                    "this build has no {kind} connector; available kinds: directory{}",
-                    Registry::available()
-                        .iter()
-                        .map(|k| format!(", {k}"))
-                        .collect::<String>()
-                ));
-            }
+            scimbridge::connectors::check_kind(&kind)?;
             let app_config = match file {
                 Some(path) => read_app_config(&path)?,
                 None => serde_json::json!({}),
             };
-            scimbridge::connectors::check_app_config(name.as_str(), kind, &app_config)?;
+            scimbridge::connectors::check_app_config(name.as_str(), &kind, &app_config)?;
             let app = store
                 .create_app(&name, kind, app_config)
                 .await
@@ -115,7 +105,7 @@ pub async fn run(cmd: AppCommand, config: &Config) -> Result<(), String> {
                     fields.insert(key.clone(), value.clone());
                 }
             }
-            scimbridge::connectors::check_app_config(&name, app.kind, &config)?;
+            scimbridge::connectors::check_app_config(&name, &app.kind, &config)?;
             store
                 .set_app_config(&name, config)
                 .await

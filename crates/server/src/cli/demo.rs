@@ -32,7 +32,7 @@ pub async fn run(mut config: Config, config_file: Option<PathBuf>) -> Result<(),
     for (name, kind, app_config) in sims.apps() {
         let app_name: AppName = name.parse().map_err(|e| format!("{e}"))?;
         store
-            .create_app(&app_name, kind, app_config)
+            .create_app(&app_name, kind.clone(), app_config)
             .await
             .map_err(|e| e.to_string())?;
         let token = store
@@ -44,7 +44,7 @@ pub async fn run(mut config: Config, config_file: Option<PathBuf>) -> Result<(),
             config.public_url(),
             token.secret
         ));
-        if kind == AppKind::Gong {
+        if kind == AppKind::from_static("gong") {
             gong_token = token.secret;
         }
     }
@@ -197,10 +197,10 @@ impl Simulators {
         let gong = self.gong.credentials();
         let zoominfo = self.zoominfo.config();
         [
-            ("demo", AppKind::Directory, serde_json::json!({})),
+            ("demo", AppKind::DIRECTORY, serde_json::json!({})),
             (
                 "gong",
-                AppKind::Gong,
+                AppKind::from_static("gong"),
                 serde_json::json!({
                     "connector": {
                         "base_url": self.gong.base_url(),
@@ -225,7 +225,7 @@ impl Simulators {
             ),
             (
                 "zoominfo",
-                AppKind::ZoomInfo,
+                AppKind::from_static("zoominfo"),
                 serde_json::json!({
                     "connector": {
                         "base_url": self.zoominfo.base_url(),
@@ -242,7 +242,7 @@ impl Simulators {
             ),
             (
                 "chorus",
-                AppKind::Chorus,
+                AppKind::from_static("chorus"),
                 serde_json::json!({
                     "connector": {
                         "base_url": self.chorus.base_url(),

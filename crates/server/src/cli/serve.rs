@@ -68,7 +68,7 @@ async fn first_run(store: &Store, config: &Config) -> Result<(), String> {
     }
     let name: AppName = "demo".parse().map_err(|e| format!("{e}"))?;
     store
-        .create_app(&name, AppKind::Directory, serde_json::json!({}))
+        .create_app(&name, AppKind::DIRECTORY, serde_json::json!({}))
         .await
         .map_err(|e| e.to_string())?;
     let token = store

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::AppState;
 use crate::app_auth::AuthSettings;
 use crate::auth::AppAuth;
-use crate::connectors::Registry;
+use crate::connectors;
 use crate::error::{ApiError, SCIM_JSON};
 use crate::handlers::resources::base_url;
 
@@ -166,7 +166,7 @@ pub async fn resource_type_by_id(
 /// what that vendor cannot provision without, so that clients know to send it.
 fn published(s: &Schema, auth: &AppAuth, base: &str) -> Value {
     let location = format!("{base}/Schemas/{}", s.id);
-    let required = Registry::required_user_attributes(auth.app.kind);
+    let required = connectors::required_user_attributes(&auth.app.kind);
     if s.id != schema::USER_SCHEMA || required.is_empty() {
         return s.to_resource(&location);
     }
