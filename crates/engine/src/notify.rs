@@ -12,13 +12,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use reqwest::Url;
 use serde_json::{Value, json};
 use store::{Announcement, DueAnnouncement, Store, StoreError, Task};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::AppSettings;
+
+pub use reqwest::Url;
 
 /// How tasks are announced.
 #[derive(Debug, Clone, PartialEq, Eq)]
