@@ -71,7 +71,7 @@ pub fn webhook_url(raw: &str) -> Result<Url, BadWebhookUrl> {
 
 /// The part of a webhook URL that may be logged: its scheme, host and port. The path and
 /// query of a Slack webhook URL are its secret.
-pub fn redact(url: &Url) -> String {
+fn redact(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port() {
         Some(port) => format!("{}://{host}:{port}", url.scheme()),
@@ -153,7 +153,8 @@ impl Notifier {
         let (at, overdue, batch) = (Utc::now(), self.config.overdue_after, self.config.batch);
         let mut due = Vec::new();
         if self.config.webhook_url.is_some() {
-            due = (self.store)
+            due = self
+                .store
                 .claim_task_announcements(None, at, overdue, lease, batch)
                 .await?;
         } else {
@@ -163,7 +164,7 @@ impl Notifier {
                     break;
                 }
                 due.extend(
-                    (self.store)
+                    self.store
                         .claim_task_announcements(Some(app), at, overdue, lease, room)
                         .await?,
                 );
@@ -223,7 +224,7 @@ impl Notifier {
         let task = &due.task.id;
         match failure {
             None => {
-                (self.store)
+                self.store
                     .record_task_announced(task, due.announcement, &to)
                     .await?;
                 Ok(true)
@@ -273,7 +274,7 @@ fn backoff(base: Duration, max: Duration, attempts: u32) -> Duration {
 }
 
 /// The JSON posted for an announcement: a Slack-compatible `text`, and the task's fields.
-pub fn payload(task: &Task, announcement: Announcement) -> Value {
+fn payload(task: &Task, announcement: Announcement) -> Value {
     let (event, headline) = match announcement {
         Announcement::Opened => ("task.opened", "New task"),
         Announcement::Overdue => ("task.overdue", "Overdue task"),
@@ -325,6 +326,20 @@ mod tests {
         ] {
             assert!(webhook_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_request_is_described_without_its_url() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/services/s3cr3t", closed.local_addr().unwrap());
+        drop(closed);
+        let e = reqwest::Client::new().post(&url).send().await.unwrap_err();
+        assert!(
+            e.to_string().contains("s3cr3t"),
+            "reqwest names the URL: {e}"
+        );
+        let described = describe(e);
+        assert!(!described.contains("s3cr3t"), "{described}");
     }
 
     #[test]
