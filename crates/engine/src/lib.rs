@@ -16,6 +16,7 @@
 //! transient failure returns success with `syncState: pending`.
 
 mod desired;
+pub mod notify;
 mod reconcile;
 pub mod reports;
 pub mod settings;

@@ -12,7 +12,8 @@
 //!     ]
 //!   },
 //!   "policies": { "approve_admin_grants": true, "seat_cache_seconds": 300 },
-//!   "prices": { "recording": { "per_year": 1200, "currency": "USD" } }
+//!   "prices": { "recording": { "per_year": 1200, "currency": "USD" } },
+//!   "notify": { "webhook_url": "https://hooks.slack.com/services/…" }
 //! }
 //! ```
 
@@ -126,6 +127,14 @@ impl Price {
     }
 }
 
+/// Where an app's human tasks are announced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    /// Overrides the global `notify.webhook_url` for this app's tasks.
+    pub webhook_url: Option<String>,
+}
+
 /// The engine's part of an app's config.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppSettings {
@@ -136,12 +145,14 @@ pub struct AppSettings {
     /// Seat prices by seat type (names compared ignoring case).
     #[serde(default)]
     pub prices: BTreeMap<String, Price>,
+    #[serde(default)]
+    pub notify: NotifySettings,
 }
 
 /// An app config the engine cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the mapping, policies or prices of app '{app}' are invalid: {why}; fix them with `scimbridge app config`"
+    "the mapping, policies, prices or notify settings of app '{app}' are invalid: {why}; fix them with `scimbridge app config`"
 )]
 pub struct SettingsError {
     pub app: String,
@@ -149,8 +160,8 @@ pub struct SettingsError {
 }
 
 impl AppSettings {
-    /// Reads the `mapping`, `policies` and `prices` of an app's config; other keys belong
-    /// to the connector.
+    /// Reads the `mapping`, `policies`, `prices` and `notify` of an app's config; other
+    /// keys belong to the connector.
     pub fn from_config(
         app: &str,
         config: &serde_json::Value,
@@ -178,10 +189,21 @@ impl AppSettings {
                 why,
             })?;
         }
+        let notify: NotifySettings = match pick("notify") {
+            serde_json::Value::Null => NotifySettings::default(),
+            v => serde_json::from_value(v).map_err(err)?,
+        };
+        if let Some(url) = &notify.webhook_url {
+            crate::notify::webhook_url(url).map_err(|e| SettingsError {
+                app: app.to_owned(),
+                why: format!("notify.webhook_url: {e}"),
+            })?;
+        }
         Ok(AppSettings {
             mapping,
             policies,
             prices,
+            notify,
         })
     }
 
@@ -267,6 +289,17 @@ mod tests {
             let e = AppSettings::from_config("gong", &json!({ "prices": bad })).unwrap_err();
             assert!(e.why.contains(word), "{}", e.why);
         }
+    }
+
+    #[test]
+    fn a_webhook_must_be_an_http_url() {
+        let url = "https://hooks.example/T0/s3cr3t";
+        let s = AppSettings::from_config("gong", &json!({"notify": {"webhook_url": url}})).unwrap();
+        assert_eq!(s.notify.webhook_url.as_deref(), Some(url));
+        let e = AppSettings::from_config("gong", &json!({"notify": {"webhook_url": "ftp://x/y"}}))
+            .unwrap_err();
+        assert_eq!(e.app, "gong");
+        assert!(e.why.contains("notify.webhook_url"), "{}", e.why);
     }
 
     #[test]

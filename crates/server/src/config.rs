@@ -3,10 +3,14 @@
 //! (`limits.max_page_size` → `SCIMBRIDGE_LIMITS_MAX_PAGE_SIZE`), derived from the defaults
 //! themselves so the two cannot drift apart.
 
+mod notify;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use notify::Notify;
 
 /// Prefix of every environment variable the configuration reads.
 pub const ENV_PREFIX: &str = "SCIMBRIDGE_";
@@ -30,6 +34,7 @@ pub struct Config {
     pub limits: Limits,
     pub tokens: Tokens,
     pub engine: Engine,
+    pub notify: Notify,
     pub secrets: Secrets,
     pub tls: Tls,
 }
@@ -204,6 +209,7 @@ impl Default for Config {
             limits: Limits::default(),
             tokens: Tokens::default(),
             engine: Engine::default(),
+            notify: Notify::default(),
             secrets: Secrets::default(),
             tls: Tls::default(),
         }
@@ -382,6 +388,7 @@ impl Config {
                     .into(),
             ));
         }
+        self.notify.check()?;
         let url = &self.public_url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return Err(ConfigError::Invalid(format!(
@@ -601,7 +608,7 @@ mod tests {
         );
         assert_eq!(find("secrets.key"), "SCIMBRIDGE_SECRETS_KEY");
         assert_eq!(find("tls.cert_file"), "SCIMBRIDGE_TLS_CERT_FILE");
-        assert_eq!(keys.len(), 31);
+        assert_eq!(keys.len(), 34);
     }
 }
 

@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route, method and status, and a latency histogram.
+//! Prometheus metrics: requests by route, method and status, a latency histogram, and the
+//! human tasks pending per app.
 
 use std::time::Instant;
 
@@ -7,8 +8,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
+use store::{Store, StoreError};
 
 use tracing::Instrument;
 
@@ -19,6 +21,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    tasks_pending: IntGaugeVec,
 }
 
 impl Metrics {
@@ -38,13 +41,39 @@ impl Metrics {
             ]),
             &["route", "method"],
         )?;
+        let tasks_pending = IntGaugeVec::new(
+            Opts::new(
+                "scimbridge_tasks_pending",
+                "Human tasks waiting for an admin or for their verification (open or done)",
+            ),
+            &["app"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(tasks_pending.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
+            tasks_pending,
         })
+    }
+
+    /// Reads the pending tasks of every app (zero for an app with none; a deleted app's
+    /// series goes away).
+    pub async fn refresh_tasks(&self, store: &Store) -> Result<(), StoreError> {
+        let apps = store.list_app_summaries().await?;
+        let counts = store.pending_task_counts().await?;
+        self.tasks_pending.reset();
+        for app in &apps {
+            self.tasks_pending.with_label_values(&[&app.name]).set(0);
+        }
+        for (app, pending) in counts {
+            self.tasks_pending
+                .with_label_values(&[&app])
+                .set(i64::try_from(pending).unwrap_or(i64::MAX));
+        }
+        Ok(())
     }
 
     fn observe(&self, route: &str, method: &str, status: &str, seconds: f64) {

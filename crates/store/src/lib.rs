@@ -33,8 +33,8 @@ pub use queue::{Claim, Retry, WorkItem};
 pub use scim::model::{SyncState, SyncStatus};
 pub use secrets::{KeyError, Keyring, SecretKey};
 pub use tasks::{
-    MAX_TASK_PAGE, NewTask, Opened, Task, TaskEvent, TaskFilter, TaskResource, TaskState,
-    UnknownTaskState, Verification,
+    Announcement, DueAnnouncement, MAX_TASK_PAGE, NewTask, Opened, Task, TaskEvent, TaskFilter,
+    TaskResource, TaskState, UnknownTaskState, Verification,
 };
 pub use tokens::IssuedAdminToken;
 pub use types::{

@@ -7,6 +7,8 @@
 //! on it are attached to it. Every state change, and every resource attached or detached,
 //! is a [`TaskEvent`]: the task's audit trail.
 
+mod announce;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -17,6 +19,8 @@ use serde_json::{Value, json};
 
 use crate::db::{Stmt, Tx, from_micros, micros, now, opt_from_micros};
 use crate::{ResourceKind, Store, StoreError};
+
+pub use announce::{Announcement, DueAnnouncement};
 
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -156,7 +160,8 @@ pub struct Task {
 pub struct TaskEvent {
     pub seq: i64,
     pub task_id: String,
-    /// `opened`, `attached`, `detached`, `done`, `reopened`, `verified` or `cancelled`.
+    /// `opened`, `attached`, `detached`, `done`, `reopened`, `verified`, `cancelled`,
+    /// `announced` or `announced-overdue`.
     pub event: String,
     pub actor: String,
     pub detail: Value,

@@ -8,7 +8,9 @@ use std::time::Duration;
 use chrono::Utc;
 use common::{app, stores};
 use serde_json::json;
-use store::{NewTask, ResourceKind, Store, StoreError, TaskFilter, TaskState, Verification};
+use store::{
+    Announcement, NewTask, ResourceKind, Store, StoreError, TaskFilter, TaskState, Verification,
+};
 
 /// Claiming verifications takes every app's due tasks, and the tests share one Postgres
 /// database: the tests that claim run one at a time.
@@ -495,5 +497,184 @@ async fn a_task_of_an_unknown_app_is_refused() {
             .await
             .unwrap_err();
         assert!(matches!(refused, StoreError::AppNotFound(_)), "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_task_is_announced_once_when_opened_and_once_when_overdue() {
+    const LEASE: Duration = Duration::from_secs(60);
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    for store in stores().await {
+        let a = gong_app(&store, "tasks-announce").await;
+        let opened = store
+            .open_task(
+                &a,
+                &bundle("Manager / recording", Verification::Confirmation),
+                (ResourceKind::User, "u1"),
+                "engine",
+                None,
+            )
+            .await
+            .unwrap();
+        let id = opened.task.id.as_str();
+        let at = Utc::now();
+
+        let due = store
+            .claim_task_announcements(Some(&a), at, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].task.id, id);
+        assert_eq!(due[0].announcement, Announcement::Opened);
+        assert_eq!(due[0].attempts, 0);
+        let again = store
+            .claim_task_announcements(Some(&a), at, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        assert!(again.is_empty(), "a claimed announcement is leased");
+
+        store
+            .record_task_announced(id, Announcement::Opened, "https://hooks.example")
+            .await
+            .unwrap();
+        store
+            .record_task_announced(id, Announcement::Opened, "https://hooks.example")
+            .await
+            .unwrap();
+        let none = store
+            .claim_task_announcements(Some(&a), at, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "announced, and not overdue yet");
+
+        let later = Utc::now() + chrono::Duration::days(2);
+        let overdue = store
+            .claim_task_announcements(Some(&a), later, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(overdue.len(), 1);
+        assert_eq!(overdue[0].announcement, Announcement::Overdue);
+        store
+            .record_task_announced(id, Announcement::Overdue, "https://hooks.example")
+            .await
+            .unwrap();
+        let much_later = later + chrono::Duration::days(2);
+        let done = store
+            .claim_task_announcements(Some(&a), much_later, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        assert!(done.is_empty(), "each announcement is made once");
+
+        let events = store.task_events(id).await.unwrap();
+        assert_eq!(
+            events_of(&events),
+            ["opened", "attached", "announced", "announced-overdue"]
+        );
+        assert_eq!(events[2].detail, json!({"to": "https://hooks.example"}));
+    }
+}
+
+#[tokio::test]
+async fn a_failed_announcement_is_retried_after_its_backoff_and_closed_tasks_are_not_announced() {
+    const LEASE: Duration = Duration::from_secs(60);
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    for store in stores().await {
+        let a = gong_app(&store, "tasks-announce-retry").await;
+        let open = |name: &'static str| {
+            let store = store.clone();
+            let a = a.clone();
+            async move {
+                store
+                    .open_task(
+                        &a,
+                        &bundle(name, Verification::Read),
+                        (ResourceKind::User, name),
+                        "engine",
+                        None,
+                    )
+                    .await
+                    .unwrap()
+                    .task
+            }
+        };
+        let task = open("kept").await;
+        let cancelled = open("cancelled").await;
+        store
+            .cancel_task(&cancelled.id, "admin", "not needed")
+            .await
+            .unwrap();
+
+        let at = Utc::now();
+        let due = store
+            .claim_task_announcements(Some(&a), at, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = due.iter().map(|d| d.task.id.as_str()).collect();
+        assert_eq!(ids, [task.id.as_str()], "a closed task is not announced");
+
+        let retry_at = at + chrono::Duration::seconds(30);
+        let attempts = store
+            .record_task_announce_failed(&task.id, retry_at)
+            .await
+            .unwrap();
+        assert_eq!(attempts, 1);
+        let early = store
+            .claim_task_announcements(Some(&a), at, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        assert!(early.is_empty(), "not before its backoff");
+        let retried = store
+            .claim_task_announcements(Some(&a), retry_at, DAY, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(retried.len(), 1);
+        assert_eq!(retried[0].announcement, Announcement::Opened);
+        assert_eq!(retried[0].attempts, 1);
+        assert!(matches!(
+            store
+                .record_task_announce_failed("no-such-task", retry_at)
+                .await,
+            Err(StoreError::TaskNotFound(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn concurrent_claimers_of_one_announcement_claim_it_once() {
+    const LEASE: Duration = Duration::from_secs(60);
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    for store in stores().await {
+        let a = gong_app(&store, "tasks-announce-race").await;
+        for name in ["one", "two", "three"] {
+            store
+                .open_task(
+                    &a,
+                    &bundle(name, Verification::Read),
+                    (ResourceKind::User, name),
+                    "engine",
+                    None,
+                )
+                .await
+                .unwrap();
+        }
+        let at = Utc::now();
+        let claims = (0..4).map(|_| {
+            let store = store.clone();
+            let a = a.clone();
+            tokio::spawn(async move {
+                store
+                    .claim_task_announcements(Some(&a), at, DAY, LEASE, 10)
+                    .await
+                    .unwrap()
+            })
+        });
+        let mut ids = Vec::new();
+        for claim in claims.collect::<Vec<_>>() {
+            ids.extend(claim.await.unwrap().into_iter().map(|d| d.task.id));
+        }
+        let total = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!((total, ids.len()), (3, 3), "each claimed exactly once");
     }
 }

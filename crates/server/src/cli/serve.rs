@@ -1,7 +1,12 @@
-//! `scimbridge serve`: the HTTP server and its reconcile workers.
+//! `scimbridge serve`: the HTTP server, its reconcile workers and the task notifier.
 
 use std::io::Write;
 use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use engine::notify::Notifier;
+use scimbridge::AppState;
 
 use scimbridge::config::Config;
 use scimbridge::tls::Certificates;
@@ -30,8 +35,8 @@ pub fn load_tls(config: &Config) -> Result<Option<Arc<Certificates>>, String> {
     Ok(Some(certs))
 }
 
-/// Runs the HTTP server (HTTPS with `certs`) and the reconcile workers on `store` until
-/// the server stops.
+/// Runs the HTTP server (HTTPS with `certs`), and the reconcile workers and task notifier
+/// on `store`, until the server stops.
 pub async fn serve_store(
     store: Store,
     config: Config,
@@ -46,13 +51,39 @@ pub async fn serve_store(
         config.public_url()
     );
     let run_workers = config.engine.workers;
+    let notify = config.notify.to_notify_config();
     let state = scimbridge::state(store, config).map_err(|e| e.to_string())?;
     let workers = run_workers.then(|| state.engine.start());
+    // Beside the workers: on SQLite, only the one process that runs them writes.
+    let notifier = if run_workers {
+        let notifier = Notifier::new(state.store.clone(), notify.clone());
+        Some(notifier.map_err(|e| e.to_string())?.start())
+    } else {
+        None
+    };
+    let gauges = tokio::spawn(refresh_task_gauges(state.clone(), notify.interval));
     let served = scimbridge::serve(state, listener, certs).await;
+    gauges.abort();
+    if let Some(notifier) = notifier {
+        notifier.stop().await;
+    }
     if let Some(workers) = workers {
         workers.stop().await;
     }
     served.map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// Keeps the pending-task gauges current, read every `interval` (by every instance, as
+/// any may be scraped).
+async fn refresh_task_gauges(state: web::Data<AppState>, interval: Duration) {
+    let mut every = tokio::time::interval(interval);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = state.metrics.refresh_tasks(&state.store).await {
+            tracing::warn!(error = %e, "cannot count the pending tasks for the metrics");
+        }
+    }
 }
 
 /// On an empty database, creates the `demo` directory app and prints a token for it, so

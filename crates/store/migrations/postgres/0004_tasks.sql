@@ -20,7 +20,11 @@ CREATE TABLE tasks (
     closed_us        BIGINT,
     next_check_us    BIGINT,              -- when a verification read is next due
     failed_checks    BIGINT NOT NULL DEFAULT 0,
-    last_check_error TEXT
+    last_check_error TEXT,
+    announced_us     BIGINT,         -- when the webhook was told it was opened
+    overdue_announced_us BIGINT,     -- when the webhook was told it is overdue
+    announce_attempts BIGINT NOT NULL DEFAULT 0, -- failed posts of the due announcement
+    announce_next_us BIGINT NOT NULL DEFAULT 0  -- no post before: a lease, or a retry's backoff
 );
 -- Two instances opening the same change at once open one task: the second insert loses.
 CREATE UNIQUE INDEX tasks_one_per_change ON tasks (app, change_key)
@@ -28,6 +32,7 @@ CREATE UNIQUE INDEX tasks_one_per_change ON tasks (app, change_key)
 CREATE INDEX tasks_listing ON tasks (app, state, created_us);
 CREATE INDEX tasks_created ON tasks (created_us);
 CREATE INDEX tasks_due ON tasks (next_check_us) WHERE state IN ('open', 'done');
+CREATE INDEX tasks_announce ON tasks (announce_next_us) WHERE state IN ('open', 'done');
 
 -- The resources a task holds at awaiting-admin.
 CREATE TABLE task_resources (
@@ -44,7 +49,8 @@ CREATE INDEX task_resources_resource ON task_resources (app, resource_id);
 CREATE TABLE task_events (
     seq     BIGSERIAL PRIMARY KEY,
     task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
-    event   TEXT NOT NULL,                -- opened, attached, detached, done, reopened, verified, cancelled
+    event   TEXT NOT NULL,                -- opened, attached, detached, done, reopened, verified, cancelled,
+                                          -- announced, announced-overdue
     actor   TEXT NOT NULL,
     detail  TEXT NOT NULL,                -- JSON object
     at_us   BIGINT NOT NULL
