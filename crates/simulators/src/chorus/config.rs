@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::{DurationMilliSeconds, serde_as};
 
 use super::model::{Role, Status};
+use crate::harness::SimConfig;
 use crate::rate::RateLimit;
 
 /// Seats the base package includes; contracts buy more on top.
@@ -65,6 +66,20 @@ impl Default for ChorusConfig {
             ],
             call_log_capacity: 200_000,
         }
+    }
+}
+
+impl SimConfig for ChorusConfig {
+    fn listen(&self) -> SocketAddr {
+        self.listen
+    }
+
+    fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    fn call_log_capacity(&self) -> usize {
+        self.call_log_capacity
     }
 }
 

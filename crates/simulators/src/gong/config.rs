@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::model::SeatType;
+use crate::harness::SimConfig;
 use crate::rate::RateLimit;
 
 /// The four permission profiles every seeded workspace has; the first is the admin one.
@@ -77,6 +78,20 @@ impl Default for GongConfig {
             ],
             call_log_capacity: 200_000,
         }
+    }
+}
+
+impl SimConfig for GongConfig {
+    fn listen(&self) -> SocketAddr {
+        self.listen
+    }
+
+    fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    fn call_log_capacity(&self) -> usize {
+        self.call_log_capacity
     }
 }
 

@@ -7,8 +7,8 @@ use chrono::{SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Shared;
-use super::http::{Data, method_not_allowed};
+use super::http::Shared;
+use super::http::{Data, resource};
 use super::model::{Group, User};
 use super::tenant::{GroupFields, RuleError, Tenant, UserFields};
 use crate::scim_patch::{self, PatchError, PatchRequest, parse_eq_filter};
@@ -23,37 +23,31 @@ const MAX_COUNT: usize = 100;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/scim/v2/Users")
+        resource("/scim/v2/Users")
             .route(web::get().to(list_users))
-            .route(web::post().to(create_user))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::post().to(create_user)),
     )
     .service(
-        web::resource("/scim/v2/Users/{id}")
+        resource("/scim/v2/Users/{id}")
             .route(web::get().to(get_user))
             .route(web::put().to(replace_user))
             .route(web::patch().to(patch_user))
-            .route(web::delete().to(delete_user))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::delete().to(delete_user)),
     )
     .service(
-        web::resource("/scim/v2/Groups")
+        resource("/scim/v2/Groups")
             .route(web::get().to(list_groups))
-            .route(web::post().to(create_group))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::post().to(create_group)),
     )
     .service(
-        web::resource("/scim/v2/Groups/{id}")
+        resource("/scim/v2/Groups/{id}")
             .route(web::get().to(get_group))
             .route(web::put().to(replace_group))
             .route(web::patch().to(patch_group))
-            .route(web::delete().to(delete_group))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::delete().to(delete_group)),
     )
     .service(
-        web::resource("/scim/v2/ServiceProviderConfig")
-            .route(web::get().to(service_provider_config))
-            .default_service(web::to(method_not_allowed)),
+        resource("/scim/v2/ServiceProviderConfig").route(web::get().to(service_provider_config)),
     );
 }
 

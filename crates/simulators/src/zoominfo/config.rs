@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::{DurationSeconds, serde_as};
 
 use super::model::{Features, Package, Role};
+use crate::harness::SimConfig;
 use crate::rate::RateLimit;
 
 /// A simulated ZoomInfo contract. [`ZoomInfoConfig::default`] is the documented demo one:
@@ -66,6 +67,20 @@ impl Default for ZoomInfoConfig {
             ],
             call_log_capacity: 200_000,
         }
+    }
+}
+
+impl SimConfig for ZoomInfoConfig {
+    fn listen(&self) -> SocketAddr {
+        self.listen
+    }
+
+    fn rate_limit(&self) -> RateLimit {
+        self.rate_limit
+    }
+
+    fn call_log_capacity(&self) -> usize {
+        self.call_log_capacity
     }
 }
 
