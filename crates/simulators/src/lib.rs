@@ -9,6 +9,7 @@
 pub mod chorus;
 pub mod gong;
 mod harness;
+mod numeric_id;
 pub(crate) mod scim_patch;
 pub mod zoominfo;
 
