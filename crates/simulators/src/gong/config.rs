@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::model::SeatType;
-use crate::harness::SimConfig;
+use crate::harness::sim_config;
 use crate::rate::RateLimit;
 
 /// The four permission profiles every seeded workspace has; the first is the admin one.
@@ -81,26 +81,9 @@ impl Default for GongConfig {
     }
 }
 
-impl SimConfig for GongConfig {
-    fn listen(&self) -> SocketAddr {
-        self.listen
-    }
-
-    fn rate_limit(&self) -> RateLimit {
-        self.rate_limit
-    }
-
-    fn call_log_capacity(&self) -> usize {
-        self.call_log_capacity
-    }
-}
+sim_config!(GongConfig);
 
 impl GongConfig {
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
-        self
-    }
-
     pub fn domains<I: IntoIterator<Item = S>, S: Into<String>>(mut self, domains: I) -> Self {
         self.company_domains = domains.into_iter().map(Into::into).collect();
         self
@@ -109,14 +92,6 @@ impl GongConfig {
     pub fn seats(mut self, recording: u32, non_recording: u32) -> Self {
         self.recording_seats = recording;
         self.non_recording_seats = non_recording;
-        self
-    }
-
-    pub fn rate_limit(mut self, per_second: u32, per_day: u32) -> Self {
-        self.rate_limit = RateLimit {
-            per_second,
-            per_day,
-        };
         self
     }
 

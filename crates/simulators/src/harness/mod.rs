@@ -9,6 +9,7 @@
 //! sessions …) and [`SimConfig`] on its configuration, then calling [`start`].
 
 pub mod calls;
+mod config;
 mod control;
 pub mod faults;
 mod guard;
@@ -27,9 +28,11 @@ use tokio::sync::{mpsc, watch};
 
 use calls::CallLog;
 use faults::{FaultState, Faults, FaultsError};
-use rate::{RateLimit, RateLimiter};
+use rate::RateLimiter;
 use server::Lifecycle;
 
+pub use config::SimConfig;
+pub(crate) use config::sim_config;
 pub use guard::{parse_body, resource};
 pub use handle::Handle;
 
@@ -58,15 +61,6 @@ pub trait Vendor: Send + Sync + Sized + 'static {
     fn query_error(&self, _req: &HttpRequest, detail: String) -> HttpResponse {
         self.error(400, Problem::BadRequest, detail)
     }
-}
-
-/// What the harness needs of a vendor's configuration.
-pub trait SimConfig: Send + Sync + 'static {
-    /// Where to listen; port 0 picks a free port.
-    fn listen(&self) -> SocketAddr;
-    fn rate_limit(&self) -> RateLimit;
-    /// How many recent calls the call log keeps.
-    fn call_log_capacity(&self) -> usize;
 }
 
 /// What kind of refusal the harness makes, for vendors whose error bodies carry a code.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::{DurationSeconds, serde_as};
 
 use super::model::{Features, Package, Role};
-use crate::harness::SimConfig;
+use crate::harness::sim_config;
 use crate::rate::RateLimit;
 
 /// A simulated ZoomInfo contract. [`ZoomInfoConfig::default`] is the documented demo one:
@@ -70,26 +70,9 @@ impl Default for ZoomInfoConfig {
     }
 }
 
-impl SimConfig for ZoomInfoConfig {
-    fn listen(&self) -> SocketAddr {
-        self.listen
-    }
-
-    fn rate_limit(&self) -> RateLimit {
-        self.rate_limit
-    }
-
-    fn call_log_capacity(&self) -> usize {
-        self.call_log_capacity
-    }
-}
+sim_config!(ZoomInfoConfig);
 
 impl ZoomInfoConfig {
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
-        self
-    }
-
     pub fn seats(mut self, seats: u32) -> Self {
         self.seats = seats;
         self
@@ -107,14 +90,6 @@ impl ZoomInfoConfig {
 
     pub fn jwt_lifetime(mut self, lifetime: Duration) -> Self {
         self.jwt_lifetime = lifetime;
-        self
-    }
-
-    pub fn rate_limit(mut self, per_second: u32, per_day: u32) -> Self {
-        self.rate_limit = RateLimit {
-            per_second,
-            per_day,
-        };
         self
     }
 
