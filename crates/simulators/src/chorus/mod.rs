@@ -49,7 +49,7 @@ pub use model::{Role, SeatCount, SimTeam, SimUser, Status, TeamId, UserId};
 pub use session::{CSRF_HEADER, SESSION_COOKIE};
 pub use tenant::RuleError;
 
-use crate::harness::{self, Handle};
+use crate::harness::{self, Handle, per_email};
 use http::Chorus;
 use tenant::Tenant;
 
@@ -113,11 +113,13 @@ impl Handle<Chorus> {
 
     /// Users per lower-cased e-mail, for proving that nothing was created twice.
     pub fn users_per_email(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for user in self.shared.tenant().users.values() {
-            *counts.entry(user.email.to_ascii_lowercase()).or_insert(0) += 1;
-        }
-        counts
+        per_email(
+            self.shared
+                .tenant()
+                .users
+                .values()
+                .map(|u| u.email.as_str()),
+        )
     }
 
     pub fn teams(&self) -> Vec<SimTeam> {

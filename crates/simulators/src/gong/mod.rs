@@ -39,7 +39,7 @@ pub use config::{ANY_DOMAIN, DEFAULT_PROFILES, GongConfig, SeedUser, TECHNICAL_A
 pub use model::{SeatCount, SeatType, Settings, SimUser, UserId};
 pub use tenant::RuleError;
 
-use crate::harness::{self, Handle};
+use crate::harness::{self, Handle, per_email};
 use http::Gong;
 use tenant::Tenant;
 
@@ -111,11 +111,13 @@ impl Handle<Gong> {
 
     /// Users per lower-cased primary e-mail, for proving that nothing was created twice.
     pub fn users_per_email(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for user in self.shared.tenant().users.values() {
-            *counts.entry(user.email.to_ascii_lowercase()).or_insert(0) += 1;
-        }
-        counts
+        per_email(
+            self.shared
+                .tenant()
+                .users
+                .values()
+                .map(|u| u.email.as_str()),
+        )
     }
 
     pub fn seat_usage(&self) -> Vec<SeatCount> {

@@ -112,3 +112,12 @@ impl<V: Vendor> Handle<V> {
         self.shared.calls().clear();
     }
 }
+
+/// How many users have each lower-cased e-mail, for proving that nothing was created twice.
+pub(crate) fn per_email<'a>(emails: impl Iterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for email in emails {
+        *counts.entry(email.to_ascii_lowercase()).or_insert(0) += 1;
+    }
+    counts
+}

@@ -35,6 +35,7 @@ pub use config::SimConfig;
 pub(crate) use config::sim_config;
 pub use guard::{parse_body, resource};
 pub use handle::Handle;
+pub(crate) use handle::per_email;
 
 /// One simulated vendor: its state is the type implementing this trait, reachable from
 /// every handler through [`Shared`]'s `Deref`.

@@ -49,7 +49,7 @@ pub use model::{
 };
 pub use tenant::RuleError;
 
-use crate::harness::{self, Handle};
+use crate::harness::{self, Handle, per_email};
 use http::ZoomInfo;
 use tenant::Tenant;
 
@@ -100,11 +100,13 @@ impl Handle<ZoomInfo> {
 
     /// Users per lower-cased e-mail, for proving that nothing was created twice.
     pub fn users_per_email(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for user in self.shared.tenant().users.values() {
-            *counts.entry(user.email.to_ascii_lowercase()).or_insert(0) += 1;
-        }
-        counts
+        per_email(
+            self.shared
+                .tenant()
+                .users
+                .values()
+                .map(|u| u.email.as_str()),
+        )
     }
 
     /// Adds a user as an admin would in the Admin Center; the API's rules apply.
