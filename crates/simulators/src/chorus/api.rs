@@ -9,7 +9,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::http::{Data, bad_request, chorus_error, method_not_allowed, parse_body, rule_error};
+use super::http::{Data, bad_request, chorus_error, parse_body, resource, rule_error};
 use super::model::{Role, Team, User};
 use super::session::{CSRF_HEADER, SESSION_COOKIE};
 use super::tenant::{Invite, Tenant, Update};
@@ -21,7 +21,6 @@ pub(crate) const MAX_LIMIT: usize = 100;
 const ROLES: &str = "\"Admin\", \"Manager\", \"Rep\" or \"Viewer\"";
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| web::resource(path).default_service(web::to(method_not_allowed));
     cfg.service(resource("/login").route(web::post().to(login)))
         .service(resource("/api/settings/users").route(web::get().to(list_users)))
         .service(resource("/api/settings/users/invite").route(web::post().to(invite)))

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::{DurationMilliSeconds, serde_as};
 
 use super::model::{Role, Status};
+use crate::harness::sim_config;
 use crate::rate::RateLimit;
 
 /// Seats the base package includes; contracts buy more on top.
@@ -68,12 +69,9 @@ impl Default for ChorusConfig {
     }
 }
 
-impl ChorusConfig {
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
-        self
-    }
+sim_config!(ChorusConfig);
 
+impl ChorusConfig {
     pub fn extra_seats(mut self, extra: u32) -> Self {
         self.extra_seats = extra;
         self
@@ -81,14 +79,6 @@ impl ChorusConfig {
 
     pub fn session_ttl(mut self, ttl: Duration) -> Self {
         self.session_ttl = ttl;
-        self
-    }
-
-    pub fn rate_limit(mut self, per_second: u32, per_day: u32) -> Self {
-        self.rate_limit = RateLimit {
-            per_second,
-            per_day,
-        };
         self
     }
 

@@ -1,25 +1,76 @@
-//! What every Chorus endpoint shares: the console's error body, reading JSON bodies, and
-//! the guard every vendor call passes — call log, injected faults, session, CSRF token,
-//! Admin role, rate limits.
+//! Chorus as the harness serves it: the state every handler reaches, the console's error
+//! body and the session every console API call needs.
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde::de::DeserializeOwned;
+use actix_web::http::header;
+use actix_web::{HttpResponse, Resource, web};
 use serde_json::json;
 
-use super::Shared;
+use super::config::ChorusConfig;
 use super::model::{Role, Status};
-use super::session::{CSRF_HEADER, Refused, SESSION_COOKIE};
-use super::tenant::RuleError;
-use crate::faults::Action;
+use super::session::{CSRF_HEADER, Refused, SESSION_COOKIE, Sessions};
+use super::tenant::{RuleError, Tenant};
+use super::{api, control};
+use crate::harness::{self, Problem, Vendor, lock};
 
-pub(crate) type Data = web::Data<Shared>;
+pub(crate) use crate::harness::parse_body;
+
+pub(crate) type Data = web::Data<harness::Shared<Chorus>>;
+
+/// One simulated Chorus tenant's own state; the harness holds the rest.
+pub struct Chorus {
+    tenant: Mutex<Tenant>,
+    sessions: Mutex<Sessions>,
+}
+
+impl Chorus {
+    pub(crate) fn new(tenant: Tenant) -> Self {
+        Chorus {
+            tenant: Mutex::new(tenant),
+            sessions: Mutex::new(Sessions::default()),
+        }
+    }
+
+    pub(crate) fn tenant(&self) -> MutexGuard<'_, Tenant> {
+        lock(&self.tenant)
+    }
+
+    pub(crate) fn sessions(&self) -> MutexGuard<'_, Sessions> {
+        lock(&self.sessions)
+    }
+}
+
+impl Vendor for Chorus {
+    const NAME: &'static str = "Chorus";
+    const LIMIT_HOLDER: &'static str = "the limit";
+    type Config = ChorusConfig;
+    type Rule = RuleError;
+
+    fn error(&self, status: u16, problem: Problem, message: String) -> HttpResponse {
+        let code = match problem {
+            Problem::BadRequest => "invalid_request",
+            Problem::NotFound => "not_found",
+            Problem::MethodNotAllowed => "method_not_allowed",
+            Problem::Busy => "busy",
+            Problem::Unavailable => "unavailable",
+            Problem::RateLimited => "rate_limited",
+        };
+        chorus_error(status, code, message)
+    }
+
+    fn authorize(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        authorize(self, req)
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        api::routes(cfg);
+        control::routes(cfg);
+    }
+}
 
 /// The console's error body (*inferred*): `{error: code, message}`.
 pub(crate) fn chorus_error(code: u16, error: &str, message: impl Into<String>) -> HttpResponse {
@@ -35,44 +86,9 @@ pub(crate) fn bad_request(message: impl Into<String>) -> HttpResponse {
     chorus_error(400, "invalid_request", message)
 }
 
-fn too_many(retry_after_secs: u64, message: &str) -> HttpResponse {
-    let mut response = chorus_error(429, "rate_limited", message);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-    response
-}
-
-/// Reads a JSON body, or says why it cannot be read.
-pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    serde_json::from_slice(body)
-        .map_err(|e| format!("the request body is not what this endpoint takes: {e}"))
-}
-
-pub(crate) fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    let response = bad_request(format!(
-        "the query string is not what this endpoint takes: {err}"
-    ));
-    actix_web::error::InternalError::from_response(err, response).into()
-}
-
-pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
-    chorus_error(
-        404,
-        "not_found",
-        format!("no endpoint {} {}", req.method(), req.path()),
-    )
-}
-
-pub(crate) async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    chorus_error(
-        405,
-        "method_not_allowed",
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    )
+/// A resource that answers the console's 405 to the methods it has no route for.
+pub(crate) fn resource(path: &str) -> Resource {
+    harness::resource::<Chorus>(path)
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
@@ -86,30 +102,14 @@ fn cookie<'a>(req: &'a ServiceRequest, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
-/// Which checks a path takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Surface {
-    /// `/login` and unknown paths: faults and rate limits only.
-    Open,
-    /// `/api/…`: a live session, its CSRF token, and an Admin behind it.
-    Console,
-    /// `/_sim`: the test harness; no faults, no limits, no session.
-    Control,
-}
-
-fn surface(path: &str) -> Surface {
-    if path == "/_sim" || path.starts_with("/_sim/") {
-        Surface::Control
-    } else if path.starts_with("/api/") {
-        Surface::Console
-    } else {
-        Surface::Open
+/// A console API call (`/api/…`) needs a live session, its CSRF token, and an active
+/// Admin behind it; `/login` and unknown paths need nothing.
+fn authorize(chorus: &Chorus, req: &ServiceRequest) -> Option<HttpResponse> {
+    if !req.path().starts_with("/api/") {
+        return None;
     }
-}
-
-fn authorize(shared: &Shared, req: &ServiceRequest) -> Option<HttpResponse> {
     let csrf = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    let checked = shared
+    let checked = chorus
         .sessions()
         .check(cookie(req, SESSION_COOKIE), csrf, Instant::now());
     let user = match checked {
@@ -140,7 +140,7 @@ fn authorize(shared: &Shared, req: &ServiceRequest) -> Option<HttpResponse> {
             ));
         }
     };
-    let tenant = shared.tenant();
+    let tenant = chorus.tenant();
     match tenant.users.get(&user) {
         Some(u) if u.role == Role::Admin && u.status == Status::Active => None,
         Some(u) => Some(chorus_error(
@@ -157,93 +157,4 @@ fn authorize(shared: &Shared, req: &ServiceRequest) -> Option<HttpResponse> {
             "the session's user no longer exists",
         )),
     }
-}
-
-/// Every vendor call: logged on arrival, then injected faults, then the session checks
-/// (so refused calls do not use the company's quota), then the rate limits, then the
-/// handler.
-pub(crate) async fn guard(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let shared = req
-        .app_data::<Data>()
-        .expect("the simulator's state is registered on the app")
-        .clone();
-    let surface = surface(req.path());
-    if surface == Surface::Control {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
-    let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
-    let seq = shared
-        .calls()
-        .arrive(Instant::now(), req.method().as_str(), &route);
-    let mut released = shared.release.subscribe();
-    let decision = shared.fault_state().decide();
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
-    }
-    let early = match decision.action {
-        Action::Handle | Action::LoseResponse(_) => None,
-        Action::Hang => {
-            // Held until a test changes the faults or stops the simulator.
-            let _ = released.changed().await;
-            Some(chorus_error(
-                503,
-                "unavailable",
-                "a hung request was released by the simulator",
-            ))
-        }
-        Action::ServerError(code) => Some(chorus_error(
-            code,
-            "unavailable",
-            "injected server error: try again later",
-        )),
-        Action::RateLimited { retry_after_secs } => Some(too_many(
-            u64::from(retry_after_secs),
-            "too many requests (injected): wait for Retry-After seconds",
-        )),
-    };
-    let early = early
-        .or_else(|| {
-            (surface == Surface::Console)
-                .then(|| authorize(&shared, &req))
-                .flatten()
-        })
-        .or_else(|| {
-            let limit = shared.config.rate_limit;
-            shared
-                .limiter()
-                .admit(Instant::now(), chrono::Utc::now())
-                .err()
-                .map(|wait| {
-                    too_many(
-                        wait,
-                        &format!(
-                            "too many requests: the limit is {} calls per second and {} per day; wait for Retry-After seconds",
-                            limit.per_second, limit.per_day
-                        ),
-                    )
-                })
-        });
-    let response = match early {
-        Some(response) => req.into_response(response),
-        None => {
-            let handled = next.call(req).await?.map_into_boxed_body();
-            match decision.action {
-                Action::LoseResponse(code) => {
-                    let (request, _) = handled.into_parts();
-                    let lost = chorus_error(
-                        code,
-                        "unavailable",
-                        "injected server error after the request was handled",
-                    );
-                    ServiceResponse::new(request, lost)
-                }
-                _ => handled,
-            }
-        }
-    };
-    shared.calls().answer(seq, response.status().as_u16());
-    Ok(response)
 }

@@ -40,123 +40,25 @@ mod session;
 pub mod tenant;
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use actix_web::dev::ServerHandle;
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, watch};
 
 pub use config::{BASE_SEATS, ChorusConfig, SeedTeam, SeedUser};
 pub use model::{Role, SeatCount, SimTeam, SimUser, Status, TeamId, UserId};
 pub use session::{CSRF_HEADER, SESSION_COOKIE};
 pub use tenant::RuleError;
 
-use crate::calls::{CallLog, CallRecord};
-use crate::faults::{FaultState, Faults, FaultsError};
-use crate::lifecycle::{ConnectionGuard, Lifecycle};
-use crate::rate::RateLimiter;
-use session::Sessions;
+use crate::harness::{self, Handle, per_email};
+use http::Chorus;
 use tenant::Tenant;
 
 /// Why the simulator could not start or restart.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    #[error("cannot listen on {addr}: {source}; pick a free address or port 0")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("the seed breaks a Chorus rule: {0}")]
-    Seed(#[from] RuleError),
-}
+pub type SimError = harness::SimError<RuleError>;
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panicking handler must not take the simulator down with it.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// What every handler of one simulated tenant reaches.
-pub(crate) struct Shared {
-    config: ChorusConfig,
-    tenant: Mutex<Tenant>,
-    sessions: Mutex<Sessions>,
-    faults: Mutex<FaultState>,
-    calls: Mutex<CallLog>,
-    limiter: Mutex<RateLimiter>,
-    /// Bumped to release hung requests.
-    release: watch::Sender<u64>,
-    /// Asks the lifecycle task to take the server down for a while (`/_sim/down`).
-    downtime: mpsc::Sender<Duration>,
-    base_url: String,
-}
-
-impl Shared {
-    fn tenant(&self) -> MutexGuard<'_, Tenant> {
-        lock(&self.tenant)
-    }
-
-    fn sessions(&self) -> MutexGuard<'_, Sessions> {
-        lock(&self.sessions)
-    }
-
-    fn fault_state(&self) -> MutexGuard<'_, FaultState> {
-        lock(&self.faults)
-    }
-
-    fn calls(&self) -> MutexGuard<'_, CallLog> {
-        lock(&self.calls)
-    }
-
-    fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
-        lock(&self.limiter)
-    }
-
-    fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
-        faults.validate()?;
-        *self.fault_state() = FaultState::new(faults);
-        self.release.send_modify(|g| *g += 1);
-        Ok(())
-    }
-}
-
-fn routes(cfg: &mut web::ServiceConfig) {
-    api::routes(cfg);
-    control::routes(cfg);
-}
-
-/// Serves `shared` on `listener`, counting connections for [`Lifecycle::stop`].
-fn serve(
-    shared: &web::Data<Shared>,
-    listener: TcpListener,
-    connections: &Arc<AtomicUsize>,
-) -> std::io::Result<ServerHandle> {
-    let shared = shared.clone();
-    let connections = connections.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(shared.clone())
-            .app_data(web::QueryConfig::default().error_handler(http::query_error))
-            .wrap(from_fn(http::guard))
-            .configure(routes)
-            .default_service(web::to(http::not_found))
-    })
-    .on_connect(move |_, extensions| {
-        extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
-    })
-    .workers(1)
-    .disable_signals()
-    .shutdown_timeout(1)
-    .listen(listener)?
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    Ok(handle)
-}
+/// A running simulated Chorus tenant; dropping the handle stops it. Its `base_url` is the
+/// base of `/login` and `/api/settings`; a restart keeps the sessions.
+pub type ChorusHandle = Handle<Chorus>;
 
 /// Entry point: `ChorusSim::start(ChorusConfig::default()).await?`.
 pub struct ChorusSim;
@@ -165,121 +67,14 @@ impl ChorusSim {
     /// Seeds the tenant and starts serving it on `config.listen`. Must be called inside a
     /// Tokio runtime, which also runs the `/_sim/down` restarts.
     pub async fn start(config: ChorusConfig) -> Result<ChorusHandle, SimError> {
-        let tenant = Tenant::seeded(&config, Utc::now())?;
-        let listener = TcpListener::bind(config.listen).map_err(|source| SimError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-        let (downtime, mut downtime_requests) = mpsc::channel(4);
-        let shared = web::Data::new(Shared {
-            tenant: Mutex::new(tenant),
-            sessions: Mutex::new(Sessions::default()),
-            faults: Mutex::new(FaultState::new(Faults::default())),
-            calls: Mutex::new(CallLog::new(Instant::now(), config.call_log_capacity)),
-            limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
-            release: watch::channel(0).0,
-            downtime,
-            base_url: format!("http://{addr}"),
-            config,
-        });
-        let served = shared.clone();
-        let released = shared.clone();
-        let lifecycle = Arc::new(
-            Lifecycle::start_on(
-                listener,
-                addr,
-                Box::new(move |listener, connections| serve(&served, listener, connections)),
-                Box::new(move || released.release.send_modify(|g| *g += 1)),
-            )
-            .map_err(|source| SimError::Bind { addr, source })?,
-        );
-        let background = Arc::downgrade(&lifecycle);
-        tokio::spawn(async move {
-            while let Some(downtime) = downtime_requests.recv().await {
-                let Some(lifecycle) = background.upgrade() else {
-                    break;
-                };
-                if let Err(e) = lifecycle.down_for(downtime).await {
-                    eprintln!("chorus simulator: could not come back up: {e}");
-                }
-            }
-        });
-        Ok(ChorusHandle { shared, lifecycle })
+        let tenant = Tenant::seeded(&config, Utc::now()).map_err(SimError::seed::<Chorus>)?;
+        harness::start(config, Chorus::new(tenant))
     }
 }
 
-/// A running simulated Chorus tenant; dropping the handle stops it.
-pub struct ChorusHandle {
-    shared: web::Data<Shared>,
-    lifecycle: Arc<Lifecycle>,
-}
-
-impl ChorusHandle {
-    pub fn addr(&self) -> SocketAddr {
-        self.lifecycle.addr
-    }
-
-    /// `http://127.0.0.1:PORT`: the base of `/login` and `/api/settings`.
-    pub fn base_url(&self) -> String {
-        self.shared.base_url.clone()
-    }
-
-    pub fn config(&self) -> &ChorusConfig {
-        &self.shared.config
-    }
-
-    /// Stops listening (connections are refused); the state is kept for [`Self::restart`].
-    pub async fn stop(&self) {
-        self.lifecycle.stop().await;
-    }
-
-    /// Listens again on the same port, with the same state (sessions included).
-    pub async fn restart(&self) -> Result<(), SimError> {
-        let addr = self.lifecycle.addr;
-        self.lifecycle
-            .start()
-            .await
-            .map_err(|source| SimError::Bind { addr, source })
-    }
-
-    pub async fn is_up(&self) -> bool {
-        self.lifecycle.is_up().await
-    }
-
-    /// Goes down now and comes back after `downtime`, in the background.
-    pub fn down_for(&self, downtime: Duration) {
-        let lifecycle = self.lifecycle.clone();
-        tokio::spawn(async move {
-            if let Err(e) = lifecycle.down_for(downtime).await {
-                eprintln!("chorus simulator: could not come back up: {e}");
-            }
-        });
-    }
-
-    /// Stops the server for good.
-    pub async fn shutdown(self) {
-        self.lifecycle.stop().await;
-    }
-
-    pub fn faults(&self) -> Faults {
-        self.shared.fault_state().faults().clone()
-    }
-
-    /// Replaces the injected faults (their counters restart) and releases hung requests.
-    pub fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
-        self.shared.set_faults(faults)
-    }
-
-    pub fn clear_faults(&self) {
-        self.shared
-            .set_faults(Faults::default())
-            .expect("no faults are valid faults");
-    }
-
+/// Chorus's own views and actions; the harness's (URL, outages, faults, calls) are on
+/// every handle.
+impl Handle<Chorus> {
     /// Ends every console session now, as when they time out: the next API calls get 401.
     pub fn expire_sessions(&self) {
         self.shared.sessions().expire_all(Instant::now());
@@ -318,11 +113,13 @@ impl ChorusHandle {
 
     /// Users per lower-cased e-mail, for proving that nothing was created twice.
     pub fn users_per_email(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for user in self.shared.tenant().users.values() {
-            *counts.entry(user.email.to_ascii_lowercase()).or_insert(0) += 1;
-        }
-        counts
+        per_email(
+            self.shared
+                .tenant()
+                .users
+                .values()
+                .map(|u| u.email.as_str()),
+        )
     }
 
     pub fn teams(&self) -> Vec<SimTeam> {
@@ -395,25 +192,6 @@ impl ChorusHandle {
     /// Sets when the user was last active in Chorus, for unused-seat reports.
     pub fn set_last_activity(&self, id: UserId, at: DateTime<Utc>) -> Result<(), RuleError> {
         self.shared.tenant().set_last_activity(&id.to_string(), at)
-    }
-
-    /// The vendor calls received (not the `/_sim` ones), oldest first.
-    pub fn calls(&self) -> Vec<CallRecord> {
-        self.shared.calls().records()
-    }
-
-    /// Calls received per `METHOD route`, such as `POST /api/settings/users/invite`.
-    pub fn calls_by_route(&self) -> BTreeMap<String, usize> {
-        self.shared.calls().by_route()
-    }
-
-    /// The most calls that arrived within any window of this length.
-    pub fn max_calls_in_window(&self, window: Duration) -> usize {
-        self.shared.calls().max_in_window(window)
-    }
-
-    pub fn clear_calls(&self) {
-        self.shared.calls().clear();
     }
 }
 

@@ -1,60 +1,36 @@
 //! Chorus's objects as the simulator keeps them: users, teams, roles and statuses.
 
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::numeric_id::numeric_id;
 
 /// Why a string is not a Chorus identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a Chorus id: Chorus ids are numeric strings")]
 pub struct BadId(pub String);
 
-macro_rules! chorus_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u64);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = BadId;
-            fn from_str(s: &str) -> Result<Self, BadId> {
-                if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(BadId(s.to_owned()));
-                }
-                s.parse().map($name).map_err(|_| BadId(s.to_owned()))
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
+/// Chorus ids are numeric strings.
+fn parse_id(s: &str) -> Result<u64, BadId> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(BadId(s.to_owned()));
+    }
+    s.parse().map_err(|_| BadId(s.to_owned()))
 }
 
-chorus_id!(
+numeric_id!(
     /// A Chorus user's id.
-    UserId
+    UserId,
+    BadId,
+    parse_id
 );
-chorus_id!(
+numeric_id!(
     /// A team's id.
-    TeamId
+    TeamId,
+    BadId,
+    parse_id
 );
 
 /// The four roles of Chorus's user management.

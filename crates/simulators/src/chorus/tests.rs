@@ -6,7 +6,7 @@ use reqwest::{Client, Method, RequestBuilder};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::faults::Trigger;
+use crate::faults::{Faults, Trigger};
 
 const ADMIN: &str = "admin@example.com";
 const PASSWORD: &str = "demo-password";

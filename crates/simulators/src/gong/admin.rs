@@ -7,37 +7,19 @@ use chrono::SecondsFormat;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::http::{Data, gong_error, gong_ok, method_not_allowed, parse_body, rule_error};
+use super::http::{Data, gong_error, gong_ok, parse_body, resource, rule_error};
 use super::model::{SeatType, User};
 use super::rest::page;
 use super::tenant::Tenant;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/admin/seats")
-            .route(web::get().to(seats))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/admin/users")
-            .route(web::get().to(list_users))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/admin/users/{id}")
-            .route(web::get().to(get_user))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/admin/users/{id}/seat")
-            .route(web::put().to(set_seat))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/admin/users/{id}/permission-profile")
-            .route(web::put().to(set_profile))
-            .default_service(web::to(method_not_allowed)),
-    );
+    cfg.service(resource("/admin/seats").route(web::get().to(seats)))
+        .service(resource("/admin/users").route(web::get().to(list_users)))
+        .service(resource("/admin/users/{id}").route(web::get().to(get_user)))
+        .service(resource("/admin/users/{id}/seat").route(web::put().to(set_seat)))
+        .service(
+            resource("/admin/users/{id}/permission-profile").route(web::put().to(set_profile)),
+        );
 }
 
 /// A user's access as the console shows it.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::model::SeatType;
+use crate::harness::sim_config;
 use crate::rate::RateLimit;
 
 /// The four permission profiles every seeded workspace has; the first is the admin one.
@@ -80,12 +81,9 @@ impl Default for GongConfig {
     }
 }
 
-impl GongConfig {
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
-        self
-    }
+sim_config!(GongConfig);
 
+impl GongConfig {
     pub fn domains<I: IntoIterator<Item = S>, S: Into<String>>(mut self, domains: I) -> Self {
         self.company_domains = domains.into_iter().map(Into::into).collect();
         self
@@ -94,14 +92,6 @@ impl GongConfig {
     pub fn seats(mut self, recording: u32, non_recording: u32) -> Self {
         self.recording_seats = recording;
         self.non_recording_seats = non_recording;
-        self
-    }
-
-    pub fn rate_limit(mut self, per_second: u32, per_day: u32) -> Self {
-        self.rate_limit = RateLimit {
-            per_second,
-            per_day,
-        };
         self
     }
 

@@ -1,7 +1,5 @@
-//! `/_sim`: the test harness's endpoints, for the standalone binary (in-process tests use
-//! the handle). Unauthenticated, never faulted, never rate limited, not in the call log.
-
-use std::time::Duration;
+//! Gong's own `/_sim` controls, next to the harness's faults, downtime and call log:
+//! the tenant's users as an admin sees them, and their last activity.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -9,81 +7,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::config::SeedUser;
-use super::http::{Data, gong_error, method_not_allowed, parse_body, rule_error};
-use crate::faults::Faults;
+use super::http::{Data, gong_error, parse_body, resource, rule_error};
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/_sim/faults")
-            .route(web::get().to(get_faults))
-            .route(web::put().to(set_faults))
-            .route(web::delete().to(clear_faults))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/_sim/down")
-            .route(web::post().to(down))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/_sim/users")
+        resource("/_sim/users")
             .route(web::get().to(users))
-            .route(web::post().to(add_user))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::post().to(add_user)),
     )
-    .service(
-        web::resource("/_sim/users/{id}/last-activity")
-            .route(web::put().to(set_last_activity))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/_sim/calls")
-            .route(web::get().to(calls))
-            .route(web::delete().to(clear_calls))
-            .default_service(web::to(method_not_allowed)),
-    );
-}
-
-async fn get_faults(shared: Data) -> HttpResponse {
-    HttpResponse::Ok().json(shared.fault_state().faults())
-}
-
-async fn set_faults(shared: Data, body: web::Bytes) -> HttpResponse {
-    let faults: Faults = match parse_body(&body) {
-        Ok(f) => f,
-        Err(message) => return gong_error(&shared, 400, message),
-    };
-    match shared.set_faults(faults.clone()) {
-        Ok(()) => HttpResponse::Ok().json(faults),
-        Err(e) => gong_error(&shared, 400, e.to_string()),
-    }
-}
-
-async fn clear_faults(shared: Data) -> HttpResponse {
-    shared
-        .set_faults(Faults::default())
-        .expect("no faults are valid faults");
-    HttpResponse::NoContent().finish()
-}
-
-#[derive(Debug, Deserialize)]
-struct DownRequest {
-    seconds: u64,
-}
-
-/// Stops listening now and comes back after `seconds` on the same port, same state.
-async fn down(shared: Data, body: web::Bytes) -> HttpResponse {
-    let request: DownRequest = match parse_body(&body) {
-        Ok(r) => r,
-        Err(message) => return gong_error(&shared, 400, message),
-    };
-    match shared
-        .downtime
-        .try_send(Duration::from_secs(request.seconds))
-    {
-        Ok(()) => HttpResponse::Accepted().json(json!({"downForSeconds": request.seconds})),
-        Err(_) => gong_error(&shared, 409, "a downtime is already under way"),
-    }
+    .service(resource("/_sim/users/{id}/last-activity").route(web::put().to(set_last_activity)));
 }
 
 async fn users(shared: Data) -> HttpResponse {
@@ -123,19 +55,4 @@ async fn set_last_activity(shared: Data, id: web::Path<String>, body: web::Bytes
         Ok(()) => HttpResponse::NoContent().finish(),
         Err(e) => rule_error(&shared, &e),
     }
-}
-
-async fn calls(shared: Data) -> HttpResponse {
-    let log = shared.calls();
-    HttpResponse::Ok().json(json!({
-        "total": log.total(),
-        "maxPerSecond": log.max_in_window(Duration::from_secs(1)),
-        "byRoute": log.by_route(),
-        "calls": log.records(),
-    }))
-}
-
-async fn clear_calls(shared: Data) -> HttpResponse {
-    shared.calls().clear();
-    HttpResponse::NoContent().finish()
 }

@@ -3,68 +3,48 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::numeric_id::numeric_id;
 
 /// Why a string is not a Gong identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not a Gong id: Gong ids are numeric strings of up to 20 digits")]
 pub struct BadId(pub String);
 
-macro_rules! gong_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u64);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = BadId;
-            fn from_str(s: &str) -> Result<Self, BadId> {
-                if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(BadId(s.to_owned()));
-                }
-                s.parse().map($name).map_err(|_| BadId(s.to_owned()))
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
+/// Gong ids are numeric strings of up to 20 digits.
+fn parse_id(s: &str) -> Result<u64, BadId> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(BadId(s.to_owned()));
+    }
+    s.parse().map_err(|_| BadId(s.to_owned()))
 }
 
-gong_id!(
+numeric_id!(
     /// A Gong user's id; the SCIM `id` of the user is the same number.
-    UserId
+    UserId,
+    BadId,
+    parse_id
 );
-gong_id!(
+numeric_id!(
     /// A workspace's id.
-    WorkspaceId
+    WorkspaceId,
+    BadId,
+    parse_id
 );
-gong_id!(
+numeric_id!(
     /// A permission profile's id.
-    ProfileId
+    ProfileId,
+    BadId,
+    parse_id
 );
-gong_id!(
+numeric_id!(
     /// A SCIM group's id.
-    GroupId
+    GroupId,
+    BadId,
+    parse_id
 );
 
 /// The two seat types of a Gong contract.

@@ -8,56 +8,27 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::Shared;
-use super::http::{Data, gong_error, gong_ok, method_not_allowed, parse_body, rule_error};
+use super::http::Shared;
+use super::http::{Data, gong_error, gong_ok, parse_body, resource, rule_error};
 use super::model::{Profile, User, UserId};
 use super::tenant::ProfileFields;
 
 pub(crate) const PAGE_SIZE: usize = 100;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/v2/users")
-            .route(web::get().to(list_users))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/v2/users/extensive")
-            .route(web::post().to(users_extensive))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/v2/users/{id}")
-            .route(web::get().to(get_user))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/v2/users/{id}/settings-history")
-            .route(web::get().to(settings_history))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/v2/workspaces")
-            .route(web::get().to(workspaces))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/v2/all-permission-profiles")
-            .route(web::get().to(all_profiles))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/v2/permission-profile")
-            .route(web::get().to(get_profile))
-            .route(web::put().to(update_profile))
-            .route(web::post().to(create_profile))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .service(
-        web::resource("/v2/permission-profile/users")
-            .route(web::get().to(profile_users))
-            .default_service(web::to(method_not_allowed)),
-    );
+    cfg.service(resource("/v2/users").route(web::get().to(list_users)))
+        .service(resource("/v2/users/extensive").route(web::post().to(users_extensive)))
+        .service(resource("/v2/users/{id}").route(web::get().to(get_user)))
+        .service(resource("/v2/users/{id}/settings-history").route(web::get().to(settings_history)))
+        .service(resource("/v2/workspaces").route(web::get().to(workspaces)))
+        .service(resource("/v2/all-permission-profiles").route(web::get().to(all_profiles)))
+        .service(
+            resource("/v2/permission-profile")
+                .route(web::get().to(get_profile))
+                .route(web::put().to(update_profile))
+                .route(web::post().to(create_profile)),
+        )
+        .service(resource("/v2/permission-profile/users").route(web::get().to(profile_users)));
 }
 
 fn timestamp(t: DateTime<Utc>) -> String {

@@ -1,17 +1,21 @@
 //! Gong's SCIM 2.0 custom source (`/scim/v2`): Users and Groups, bearer-token
 //! authenticated by the guard.
 
+mod error;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::{SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Shared;
-use super::http::{Data, method_not_allowed};
+use super::http::{Data, Shared, resource};
 use super::model::{Group, User};
-use super::tenant::{GroupFields, RuleError, Tenant, UserFields};
-use crate::scim_patch::{self, PatchError, PatchRequest, parse_eq_filter};
+use super::tenant::{GroupFields, Tenant, UserFields};
+use crate::scim_patch::{self, PatchRequest, parse_eq_filter};
+use error::ScimError;
+
+pub(crate) use error::invalid_query;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -23,113 +27,32 @@ const MAX_COUNT: usize = 100;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/scim/v2/Users")
+        resource("/scim/v2/Users")
             .route(web::get().to(list_users))
-            .route(web::post().to(create_user))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::post().to(create_user)),
     )
     .service(
-        web::resource("/scim/v2/Users/{id}")
+        resource("/scim/v2/Users/{id}")
             .route(web::get().to(get_user))
             .route(web::put().to(replace_user))
             .route(web::patch().to(patch_user))
-            .route(web::delete().to(delete_user))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::delete().to(delete_user)),
     )
     .service(
-        web::resource("/scim/v2/Groups")
+        resource("/scim/v2/Groups")
             .route(web::get().to(list_groups))
-            .route(web::post().to(create_group))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::post().to(create_group)),
     )
     .service(
-        web::resource("/scim/v2/Groups/{id}")
+        resource("/scim/v2/Groups/{id}")
             .route(web::get().to(get_group))
             .route(web::put().to(replace_group))
             .route(web::patch().to(patch_group))
-            .route(web::delete().to(delete_group))
-            .default_service(web::to(method_not_allowed)),
+            .route(web::delete().to(delete_group)),
     )
     .service(
-        web::resource("/scim/v2/ServiceProviderConfig")
-            .route(web::get().to(service_provider_config))
-            .default_service(web::to(method_not_allowed)),
+        resource("/scim/v2/ServiceProviderConfig").route(web::get().to(service_provider_config)),
     );
-}
-
-/// A SCIM refusal: RFC 7644 §3.12 error body.
-struct ScimError {
-    status: u16,
-    scim_type: Option<&'static str>,
-    detail: String,
-}
-
-impl ScimError {
-    fn invalid(detail: impl Into<String>) -> Self {
-        ScimError {
-            status: 400,
-            scim_type: Some("invalidValue"),
-            detail: detail.into(),
-        }
-    }
-
-    fn syntax(detail: impl Into<String>) -> Self {
-        ScimError {
-            status: 400,
-            scim_type: Some("invalidSyntax"),
-            detail: detail.into(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        let mut body = json!({
-            "schemas": [ERROR_SCHEMA],
-            "status": self.status.to_string(),
-            "detail": self.detail,
-        });
-        if let Some(t) = self.scim_type {
-            body["scimType"] = json!(t);
-        }
-        scim_json(self.status, &body)
-    }
-}
-
-impl From<RuleError> for ScimError {
-    fn from(e: RuleError) -> Self {
-        let scim_type = match &e {
-            RuleError::EmailTaken(_) | RuleError::GroupNameTaken(_) => Some("uniqueness"),
-            RuleError::DomainNotAllowed { .. }
-            | RuleError::ManagerNotFound(_)
-            | RuleError::ManagerCycle(_)
-            | RuleError::UnknownMember(_)
-            | RuleError::Invalid(_) => Some("invalidValue"),
-            _ => None,
-        };
-        ScimError {
-            status: e.status(),
-            scim_type,
-            detail: e.to_string(),
-        }
-    }
-}
-
-impl From<PatchError> for ScimError {
-    fn from(e: PatchError) -> Self {
-        ScimError {
-            status: 400,
-            scim_type: Some(e.scim_type()),
-            detail: e.to_string(),
-        }
-    }
-}
-
-pub(crate) fn invalid_query(detail: String) -> HttpResponse {
-    ScimError {
-        status: 400,
-        scim_type: Some("invalidValue"),
-        detail,
-    }
-    .response()
 }
 
 fn scim_json(status: u16, body: &Value) -> HttpResponse {

@@ -6,7 +6,7 @@ use chrono::{Duration as ChronoDuration, Utc};
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
 
-use super::http::{Data, bad_request, error, method_not_allowed, mint_jwt, parse_body, rule_error};
+use super::http::{Data, bad_request, error, mint_jwt, parse_body, resource, rule_error};
 use super::model::{AssetKind, Features, Role, TeamId};
 use super::tenant::{NewUser, RuleError, UserPatch};
 
@@ -15,7 +15,6 @@ pub const DEFAULT_PAGE_SIZE: usize = 25;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| web::resource(path).default_service(web::to(method_not_allowed));
     cfg.service(resource("/authenticate").route(web::post().to(authenticate)))
         .service(
             resource("/admin/users")

@@ -79,7 +79,7 @@ impl ZoomInfoArgs {
             println!("  seeded user:        {} ({:?})", user.email, user.role);
         }
         println!(
-            "  test harness:       {}/_sim/{{faults,users,tokens/expire,calls}}",
+            "  test harness:       {}/_sim/{{faults,down,users,tokens/expire,calls}}",
             zi.base_url()
         );
         std::future::pending::<()>().await;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_with::{DurationSeconds, serde_as};
 
 use super::model::{Features, Package, Role};
+use crate::harness::sim_config;
 use crate::rate::RateLimit;
 
 /// A simulated ZoomInfo contract. [`ZoomInfoConfig::default`] is the documented demo one:
@@ -69,12 +70,9 @@ impl Default for ZoomInfoConfig {
     }
 }
 
-impl ZoomInfoConfig {
-    pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
-        self
-    }
+sim_config!(ZoomInfoConfig);
 
+impl ZoomInfoConfig {
     pub fn seats(mut self, seats: u32) -> Self {
         self.seats = seats;
         self
@@ -92,14 +90,6 @@ impl ZoomInfoConfig {
 
     pub fn jwt_lifetime(mut self, lifetime: Duration) -> Self {
         self.jwt_lifetime = lifetime;
-        self
-    }
-
-    pub fn rate_limit(mut self, per_second: u32, per_day: u32) -> Self {
-        self.rate_limit = RateLimit {
-            per_second,
-            per_day,
-        };
         self
     }
 

@@ -1,7 +1,6 @@
-//! `/_sim`: the test harness's endpoints, for the standalone binary (in-process tests use
-//! the handle). Unauthenticated, never faulted, never rate limited, not in the call log.
-
-use std::time::Duration;
+//! ZoomInfo's own `/_sim` controls, next to the harness's faults, downtime and call log:
+//! users as an admin sees them, their last activity and owned assets, and expiring every
+//! JWT issued.
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -9,53 +8,18 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::config::SeedUser;
-use super::http::{Data, bad_request, method_not_allowed, parse_body, rule_error};
+use super::http::{Data, parse_body, resource, rule_error};
 use super::model::AssetKind;
-use crate::faults::Faults;
 
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| web::resource(path).default_service(web::to(method_not_allowed));
     cfg.service(
-        resource("/_sim/faults")
-            .route(web::get().to(get_faults))
-            .route(web::put().to(set_faults))
-            .route(web::delete().to(clear_faults)),
-    )
-    .service(
         resource("/_sim/users")
             .route(web::get().to(users))
             .route(web::post().to(add_user)),
     )
     .service(resource("/_sim/users/{id}/last-activity").route(web::put().to(set_last_activity)))
     .service(resource("/_sim/users/{id}/assets").route(web::post().to(add_asset)))
-    .service(resource("/_sim/tokens/expire").route(web::post().to(expire_tokens)))
-    .service(
-        resource("/_sim/calls")
-            .route(web::get().to(calls))
-            .route(web::delete().to(clear_calls)),
-    );
-}
-
-async fn get_faults(shared: Data) -> HttpResponse {
-    HttpResponse::Ok().json(shared.fault_state().faults())
-}
-
-async fn set_faults(shared: Data, body: web::Bytes) -> HttpResponse {
-    let faults: Faults = match parse_body(&body) {
-        Ok(f) => f,
-        Err(response) => return response,
-    };
-    match shared.set_faults(faults.clone()) {
-        Ok(()) => HttpResponse::Ok().json(faults),
-        Err(e) => bad_request(e.to_string()),
-    }
-}
-
-async fn clear_faults(shared: Data) -> HttpResponse {
-    shared
-        .set_faults(Faults::default())
-        .expect("no faults are valid faults");
-    HttpResponse::NoContent().finish()
+    .service(resource("/_sim/tokens/expire").route(web::post().to(expire_tokens)));
 }
 
 async fn users(shared: Data) -> HttpResponse {
@@ -125,20 +89,5 @@ async fn add_asset(shared: Data, id: web::Path<String>, body: web::Bytes) -> Htt
 
 async fn expire_tokens(shared: Data) -> HttpResponse {
     shared.expire_tokens();
-    HttpResponse::NoContent().finish()
-}
-
-async fn calls(shared: Data) -> HttpResponse {
-    let log = shared.calls();
-    HttpResponse::Ok().json(json!({
-        "total": log.total(),
-        "maxPerSecond": log.max_in_window(Duration::from_secs(1)),
-        "byRoute": log.by_route(),
-        "calls": log.records(),
-    }))
-}
-
-async fn clear_calls(shared: Data) -> HttpResponse {
-    shared.calls().clear();
     HttpResponse::NoContent().finish()
 }

@@ -1,14 +1,13 @@
-//! What every ZoomInfo endpoint shares: the error body, JWTs, reading JSON bodies, and the
-//! guard every vendor call passes — call log, injected faults, authentication, rate limits.
+//! ZoomInfo as the harness serves it: the state every handler reaches (the contract, the
+//! API user's credentials, issued JWTs), the error body and the JWT every call needs.
 
-use std::time::Instant;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, Resource, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -16,11 +15,93 @@ use rand::Rng;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::Shared;
-use super::tenant::RuleError;
-use crate::faults::Action;
+use super::config::ZoomInfoConfig;
+use super::tenant::{RuleError, Tenant};
+use super::{admin, control};
+use crate::harness::{self, Problem, Vendor, lock};
 
-pub(crate) type Data = web::Data<Shared>;
+pub(crate) type Data = web::Data<harness::Shared<ZoomInfo>>;
+
+/// One simulated ZoomInfo contract's own state; the harness holds the rest.
+pub struct ZoomInfo {
+    /// The API user's username and password in force.
+    credentials: Mutex<(String, String)>,
+    /// Issued JWTs and when each expires.
+    tokens: Mutex<HashMap<String, DateTime<Utc>>>,
+    tenant: Mutex<Tenant>,
+}
+
+impl ZoomInfo {
+    pub(crate) fn new(username: String, password: String, tenant: Tenant) -> Self {
+        ZoomInfo {
+            credentials: Mutex::new((username, password)),
+            tokens: Mutex::new(HashMap::new()),
+            tenant: Mutex::new(tenant),
+        }
+    }
+
+    pub(crate) fn credentials(&self) -> (String, String) {
+        lock(&self.credentials).clone()
+    }
+
+    pub(crate) fn set_password(&self, password: &str) {
+        lock(&self.credentials).1 = password.to_owned();
+    }
+
+    pub(crate) fn tenant(&self) -> MutexGuard<'_, Tenant> {
+        lock(&self.tenant)
+    }
+
+    pub(crate) fn issue(&self, jwt: String, expires: DateTime<Utc>, now: DateTime<Utc>) {
+        let mut tokens = lock(&self.tokens);
+        // Expired tokens are kept a day, to tell "expired" from "never issued".
+        tokens.retain(|_, exp| *exp > now - chrono::Duration::days(1));
+        tokens.insert(jwt, expires);
+    }
+
+    fn token_state(&self, token: &str, now: DateTime<Utc>) -> TokenState {
+        match lock(&self.tokens).get(token) {
+            Some(exp) if now < *exp => TokenState::Valid,
+            Some(_) => TokenState::Expired,
+            None => TokenState::Unknown,
+        }
+    }
+
+    pub(crate) fn expire_tokens(&self) {
+        let now = Utc::now();
+        for exp in lock(&self.tokens).values_mut() {
+            *exp = (*exp).min(now);
+        }
+    }
+}
+
+impl Vendor for ZoomInfo {
+    const NAME: &'static str = "ZoomInfo";
+    const LIMIT_HOLDER: &'static str = "the contract's limit";
+    type Config = ZoomInfoConfig;
+    type Rule = RuleError;
+
+    fn error(&self, status: u16, problem: Problem, message: String) -> HttpResponse {
+        let code = match problem {
+            Problem::BadRequest => "VALIDATION_ERROR",
+            Problem::NotFound => "NOT_FOUND",
+            Problem::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Problem::Busy => "CONFLICT",
+            Problem::Unavailable => "SERVICE_UNAVAILABLE",
+            Problem::RateLimited => "RATE_LIMIT_EXCEEDED",
+        };
+        error(status, code, message)
+    }
+
+    fn authorize(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        authenticate(self, req)
+    }
+
+    fn routes(cfg: &mut web::ServiceConfig) {
+        admin::routes(cfg);
+        control::routes(cfg);
+    }
+}
 
 fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -43,47 +124,14 @@ pub(crate) fn bad_request(message: impl Into<String>) -> HttpResponse {
     error(400, "VALIDATION_ERROR", message)
 }
 
-fn too_many(retry_after_secs: u64, message: &str) -> HttpResponse {
-    let mut response = error(429, "RATE_LIMIT_EXCEEDED", message);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-    response
-}
-
-/// Reads a JSON body, or says why it cannot be read.
+/// Reads a JSON body, or answers why it cannot be read.
 pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
-    serde_json::from_slice(body).map_err(|e| {
-        bad_request(format!(
-            "the request body is not what this endpoint takes: {e}"
-        ))
-    })
+    harness::parse_body(body).map_err(bad_request)
 }
 
-pub(crate) fn query_error(
-    err: actix_web::error::QueryPayloadError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    let response = bad_request(format!(
-        "the query string is not what this endpoint takes: {err}"
-    ));
-    actix_web::error::InternalError::from_response(err, response).into()
-}
-
-pub(crate) async fn not_found(req: HttpRequest) -> HttpResponse {
-    error(
-        404,
-        "NOT_FOUND",
-        format!("no endpoint {} {}", req.method(), req.path()),
-    )
-}
-
-pub(crate) async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    error(
-        405,
-        "METHOD_NOT_ALLOWED",
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    )
+/// A resource that answers ZoomInfo's 405 to the methods it has no route for.
+pub(crate) fn resource(path: &str) -> Resource {
+    harness::resource::<ZoomInfo>(path)
 }
 
 /// A JWT-shaped token: a real header and claims (`sub`, `iat`, `exp`) so that clients can
@@ -97,35 +145,18 @@ pub(crate) fn mint_jwt(subject: &str, issued: DateTime<Utc>, expires: DateTime<U
     format!("{header}.{claims}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
-/// Which credentials a path takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Surface {
-    /// `POST /authenticate`: username and password in the body.
-    Authenticate,
-    /// Everything else: `Authorization: Bearer <jwt>`.
-    Admin,
-    /// `/_sim`: the test harness; no faults, no limits, no credentials.
-    Control,
-}
-
-fn surface(path: &str) -> Surface {
-    if path == "/_sim" || path.starts_with("/_sim/") {
-        Surface::Control
-    } else if path == "/authenticate" {
-        Surface::Authenticate
-    } else {
-        Surface::Admin
+/// Every call but `POST /authenticate` needs `Authorization: Bearer <jwt>`.
+fn authenticate(zoominfo: &ZoomInfo, req: &ServiceRequest) -> Option<HttpResponse> {
+    if req.path() == "/authenticate" {
+        return None;
     }
-}
-
-fn authenticate(shared: &Shared, req: &ServiceRequest) -> Option<HttpResponse> {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let (machine_code, message) = match token.map(|t| shared.token_state(t, Utc::now())) {
+    let (machine_code, message) = match token.map(|t| zoominfo.token_state(t, Utc::now())) {
         Some(TokenState::Valid) => return None,
         Some(TokenState::Expired) => (
             "TOKEN_EXPIRED",
@@ -153,92 +184,4 @@ pub(crate) enum TokenState {
     Valid,
     Expired,
     Unknown,
-}
-
-/// Every vendor call: logged on arrival, then injected faults, then the JWT, then the rate
-/// limits (calls with bad credentials do not use the contract's quota), then the handler.
-pub(crate) async fn guard(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let shared = req
-        .app_data::<Data>()
-        .expect("the simulator's state is registered on the app")
-        .clone();
-    let surface = surface(req.path());
-    if surface == Surface::Control {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
-    let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
-    let seq = shared
-        .calls()
-        .arrive(Instant::now(), req.method().as_str(), &route);
-    let mut released = shared.release.subscribe();
-    let decision = shared.fault_state().decide();
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
-    }
-    let early = match decision.action {
-        Action::Handle | Action::LoseResponse(_) => None,
-        Action::Hang => {
-            // Held until a test changes the faults or the simulator stops; the client is
-            // expected to have timed out long before.
-            let _ = released.changed().await;
-            Some(error(
-                503,
-                "SERVICE_UNAVAILABLE",
-                "a hung request was released by the simulator",
-            ))
-        }
-        Action::ServerError(code) => Some(error(
-            code,
-            "SERVICE_UNAVAILABLE",
-            "injected server error: try again later",
-        )),
-        Action::RateLimited { retry_after_secs } => Some(too_many(
-            u64::from(retry_after_secs),
-            "too many requests (injected): wait for Retry-After seconds",
-        )),
-    };
-    let early = early
-        .or_else(|| match surface {
-            Surface::Admin => authenticate(&shared, &req),
-            _ => None,
-        })
-        .or_else(|| {
-            let limit = shared.config.rate_limit;
-            shared
-                .limiter()
-                .admit(Instant::now(), Utc::now())
-                .err()
-                .map(|wait| {
-                    too_many(
-                        wait,
-                        &format!(
-                            "too many requests: the contract's limit is {} calls per second and {} per day; wait for Retry-After seconds",
-                            limit.per_second, limit.per_day
-                        ),
-                    )
-                })
-        });
-    let response = match early {
-        Some(response) => req.into_response(response),
-        None => {
-            let handled = next.call(req).await?.map_into_boxed_body();
-            match decision.action {
-                Action::LoseResponse(code) => {
-                    let (request, _) = handled.into_parts();
-                    let lost = error(
-                        code,
-                        "SERVICE_UNAVAILABLE",
-                        "injected server error after the request was handled",
-                    );
-                    ServiceResponse::new(request, lost)
-                }
-                _ => handled,
-            }
-        }
-    };
-    shared.calls().answer(seq, response.status().as_u16());
-    Ok(response)
 }

@@ -37,15 +37,9 @@ mod http;
 pub mod model;
 pub mod tenant;
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::collections::BTreeMap;
 
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
 
 pub use admin::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use config::{SeedUser, ZoomInfoConfig};
@@ -55,100 +49,16 @@ pub use model::{
 };
 pub use tenant::RuleError;
 
-use crate::calls::{CallLog, CallRecord};
-use crate::faults::{FaultState, Faults, FaultsError};
-use crate::lifecycle::{ConnectionGuard, Lifecycle, Serve};
-use crate::rate::RateLimiter;
-use http::TokenState;
+use crate::harness::{self, Handle, per_email};
+use http::ZoomInfo;
 use tenant::Tenant;
 
-/// Why the simulator could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    #[error("cannot listen on {addr}: {source}; pick a free address or port 0")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("the seed breaks a ZoomInfo rule: {0}")]
-    Seed(#[from] RuleError),
-}
+/// Why the simulator could not start or restart.
+pub type SimError = harness::SimError<RuleError>;
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panicking handler must not take the simulator down with it.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// What every handler of one simulated contract reaches.
-pub(crate) struct Shared {
-    config: ZoomInfoConfig,
-    /// The API user's username and password in force.
-    credentials: Mutex<(String, String)>,
-    /// Issued JWTs and when each expires.
-    tokens: Mutex<HashMap<String, DateTime<Utc>>>,
-    tenant: Mutex<Tenant>,
-    faults: Mutex<FaultState>,
-    calls: Mutex<CallLog>,
-    limiter: Mutex<RateLimiter>,
-    /// Bumped to release hung requests.
-    release: watch::Sender<u64>,
-}
-
-impl Shared {
-    fn credentials(&self) -> (String, String) {
-        lock(&self.credentials).clone()
-    }
-
-    fn tenant(&self) -> MutexGuard<'_, Tenant> {
-        lock(&self.tenant)
-    }
-
-    fn fault_state(&self) -> MutexGuard<'_, FaultState> {
-        lock(&self.faults)
-    }
-
-    fn calls(&self) -> MutexGuard<'_, CallLog> {
-        lock(&self.calls)
-    }
-
-    fn limiter(&self) -> MutexGuard<'_, RateLimiter> {
-        lock(&self.limiter)
-    }
-
-    fn issue(&self, jwt: String, expires: DateTime<Utc>, now: DateTime<Utc>) {
-        let mut tokens = lock(&self.tokens);
-        // Expired tokens are kept a day, to tell "expired" from "never issued".
-        tokens.retain(|_, exp| *exp > now - chrono::Duration::days(1));
-        tokens.insert(jwt, expires);
-    }
-
-    fn token_state(&self, token: &str, now: DateTime<Utc>) -> TokenState {
-        match lock(&self.tokens).get(token) {
-            Some(exp) if now < *exp => TokenState::Valid,
-            Some(_) => TokenState::Expired,
-            None => TokenState::Unknown,
-        }
-    }
-
-    fn expire_tokens(&self) {
-        let now = Utc::now();
-        for exp in lock(&self.tokens).values_mut() {
-            *exp = (*exp).min(now);
-        }
-    }
-
-    fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
-        faults.validate()?;
-        *self.fault_state() = FaultState::new(faults);
-        self.release.send_modify(|g| *g += 1);
-        Ok(())
-    }
-}
-
-fn routes(cfg: &mut web::ServiceConfig) {
-    admin::routes(cfg);
-    control::routes(cfg);
-}
+/// A running simulated ZoomInfo contract; dropping the handle stops it. Its `base_url` is
+/// the base of `/authenticate` and `/admin`; a restart keeps the issued JWTs.
+pub type ZoomInfoHandle = Handle<ZoomInfo>;
 
 /// Entry point: `ZoomInfoSim::start(ZoomInfoConfig::default()).await?`.
 pub struct ZoomInfoSim;
@@ -157,127 +67,24 @@ impl ZoomInfoSim {
     /// Seeds the contract and starts serving it on `config.listen`. Must be called inside
     /// a Tokio runtime.
     pub async fn start(config: ZoomInfoConfig) -> Result<ZoomInfoHandle, SimError> {
-        let tenant = Tenant::seeded(&config, Utc::now())?;
-        let bind_error = |source| SimError::Bind {
-            addr: config.listen,
-            source,
-        };
-        let listener = TcpListener::bind(config.listen).map_err(bind_error)?;
-        let addr = listener.local_addr().map_err(bind_error)?;
-        let shared = web::Data::new(Shared {
-            credentials: Mutex::new((config.username.clone(), config.password.clone())),
-            tokens: Mutex::new(HashMap::new()),
-            tenant: Mutex::new(tenant),
-            faults: Mutex::new(FaultState::new(Faults::default())),
-            calls: Mutex::new(CallLog::new(Instant::now(), config.call_log_capacity)),
-            limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
-            release: watch::channel(0).0,
-            config,
-        });
-        let app_state = shared.clone();
-        let serve: Serve = Box::new(move |listener, connections| {
-            let app_state = app_state.clone();
-            let connections = connections.clone();
-            let server = HttpServer::new(move || {
-                App::new()
-                    .app_data(app_state.clone())
-                    .app_data(web::QueryConfig::default().error_handler(http::query_error))
-                    .wrap(from_fn(http::guard))
-                    .configure(routes)
-                    .default_service(web::to(http::not_found))
-            })
-            .on_connect(move |_, extensions| {
-                extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
-            })
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(1)
-            .listen(listener)?
-            .run();
-            let handle = server.handle();
-            tokio::spawn(server);
-            Ok(handle)
-        });
-        let released = shared.clone();
-        let stopped = Box::new(move || released.release.send_modify(|g| *g += 1));
-        let lifecycle = Lifecycle::start_on(listener, addr, serve, stopped)
-            .map_err(|source| SimError::Bind { addr, source })?;
-        Ok(ZoomInfoHandle { shared, lifecycle })
+        let tenant = Tenant::seeded(&config, Utc::now()).map_err(SimError::seed::<ZoomInfo>)?;
+        let zoominfo = ZoomInfo::new(config.username.clone(), config.password.clone(), tenant);
+        harness::start(config, zoominfo)
     }
 }
 
-/// A running simulated ZoomInfo contract; dropping the handle stops it.
-pub struct ZoomInfoHandle {
-    shared: web::Data<Shared>,
-    lifecycle: Lifecycle,
-}
-
-impl Drop for ZoomInfoHandle {
-    fn drop(&mut self) {
-        // Hung requests are released so the server can stop at once.
-        self.shared.release.send_modify(|g| *g += 1);
-    }
-}
-
-impl ZoomInfoHandle {
-    pub fn addr(&self) -> SocketAddr {
-        self.lifecycle.addr
-    }
-
-    /// `http://127.0.0.1:PORT`: the base of `/authenticate` and `/admin`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.lifecycle.addr)
-    }
-
-    /// Stops listening (connections are refused, hung requests dropped), as in an outage;
-    /// the contract's state and issued JWTs are kept for [`Self::restart`].
-    pub async fn stop(&self) {
-        self.lifecycle.stop().await;
-    }
-
-    /// Listens again on the same port, with the same state.
-    pub async fn restart(&self) -> Result<(), SimError> {
-        let addr = self.lifecycle.addr;
-        self.lifecycle
-            .start()
-            .await
-            .map_err(|source| SimError::Bind { addr, source })
-    }
-
-    /// Whether the simulator is listening.
-    pub async fn is_up(&self) -> bool {
-        self.lifecycle.is_up().await
-    }
-
-    /// The configuration it started with (the password may since have been changed).
-    pub fn config(&self) -> &ZoomInfoConfig {
-        &self.shared.config
-    }
-
+/// ZoomInfo's own views and actions; the harness's (URL, outages, faults, calls) are on
+/// every handle.
+impl Handle<ZoomInfo> {
     /// Changes the API user's password at once: logins with the old one get 401 from now
     /// on; JWTs already issued stay valid until they expire.
     pub fn set_password(&self, password: &str) {
-        lock(&self.shared.credentials).1 = password.to_owned();
+        self.shared.set_password(password);
     }
 
     /// Makes every JWT issued so far expire now: calls with them get 401 `TOKEN_EXPIRED`.
     pub fn expire_tokens(&self) {
         self.shared.expire_tokens();
-    }
-
-    pub fn faults(&self) -> Faults {
-        self.shared.fault_state().faults().clone()
-    }
-
-    /// Replaces the injected faults (their counters restart) and releases hung requests.
-    pub fn set_faults(&self, faults: Faults) -> Result<(), FaultsError> {
-        self.shared.set_faults(faults)
-    }
-
-    pub fn clear_faults(&self) {
-        self.shared
-            .set_faults(Faults::default())
-            .expect("no faults are valid faults");
     }
 
     pub fn users(&self) -> Vec<SimUser> {
@@ -293,11 +100,13 @@ impl ZoomInfoHandle {
 
     /// Users per lower-cased e-mail, for proving that nothing was created twice.
     pub fn users_per_email(&self) -> BTreeMap<String, usize> {
-        let mut counts = BTreeMap::new();
-        for user in self.shared.tenant().users.values() {
-            *counts.entry(user.email.to_ascii_lowercase()).or_insert(0) += 1;
-        }
-        counts
+        per_email(
+            self.shared
+                .tenant()
+                .users
+                .values()
+                .map(|u| u.email.as_str()),
+        )
     }
 
     /// Adds a user as an admin would in the Admin Center; the API's rules apply.
@@ -345,30 +154,6 @@ impl ZoomInfoHandle {
             .values()
             .map(|t| (t.id, t.name.clone()))
             .collect()
-    }
-
-    /// The vendor calls received (not the `/_sim` ones), oldest first.
-    pub fn calls(&self) -> Vec<CallRecord> {
-        self.shared.calls().records()
-    }
-
-    /// Calls received per `METHOD route`, such as `POST /admin/users`.
-    pub fn calls_by_route(&self) -> BTreeMap<String, usize> {
-        self.shared.calls().by_route()
-    }
-
-    /// The most calls that arrived within any window of this length.
-    pub fn max_calls_in_window(&self, window: Duration) -> usize {
-        self.shared.calls().max_in_window(window)
-    }
-
-    pub fn clear_calls(&self) {
-        self.shared.calls().clear();
-    }
-
-    /// Stops the server for good, waiting until it has.
-    pub async fn shutdown(self) {
-        self.lifecycle.stop().await;
     }
 }
 

@@ -1,61 +1,34 @@
 //! ZoomInfo's admin objects as the simulator keeps them: users, teams and the assets users
 //! own, with the JSON shapes the admin API answers (*inferred*, see the module docs).
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
-macro_rules! numeric_id {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u64);
+use crate::numeric_id::numeric_id;
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                s.parse().map($name).map_err(|_| {
-                    format!("{s:?} is not a ZoomInfo {} id: ids are numeric strings", $what)
-                })
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
+/// ZoomInfo ids are numeric strings; `what` names the kind of id in the error.
+fn parse_id(s: &str, what: &str) -> Result<u64, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a ZoomInfo {what} id: ids are numeric strings"))
 }
 
 numeric_id!(
     /// A ZoomInfo user's id.
     UserId,
-    "user"
+    String,
+    |s| parse_id(s, "user")
 );
 numeric_id!(
     /// A team's id.
     TeamId,
-    "team"
+    String,
+    |s| parse_id(s, "team")
 );
 numeric_id!(
     /// A list's, saved search's or integration's id.
     AssetId,
-    "asset"
+    String,
+    |s| parse_id(s, "asset")
 );
 
 /// ZoomInfo's user roles. A Viewer (limited user) can look but not export and holds no

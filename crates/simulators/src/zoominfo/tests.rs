@@ -6,7 +6,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::Trigger;
+use crate::{Faults, Trigger};
 
 struct Zi {
     sim: ZoomInfoHandle,

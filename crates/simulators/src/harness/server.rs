@@ -1,6 +1,6 @@
-//! Taking a simulator's HTTP server down and back up on the same port while its state
-//! lives on: a vendor outage, as a test sees it (connections refused, hung requests
-//! dropped unanswered).
+//! Serving a simulator over HTTP, and taking its server down and back up on the same port
+//! while its state lives on: a vendor outage, as a test sees it (connections refused, hung
+//! requests dropped unanswered).
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -8,6 +8,41 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+use super::{Shared, Vendor, control, guard};
+
+/// Serves `shared` on `listener` with one worker: the vendor's routes and the common
+/// `/_sim` controls behind the [`guard`], counting connections for [`Lifecycle::stop`].
+pub(crate) fn serve<V: Vendor>(
+    shared: &web::Data<Shared<V>>,
+    listener: TcpListener,
+    connections: &Arc<AtomicUsize>,
+) -> std::io::Result<ServerHandle> {
+    let shared = shared.clone();
+    let connections = connections.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(shared.clone())
+            .app_data(web::QueryConfig::default().error_handler(guard::query_error::<V>))
+            .wrap(from_fn(guard::guard::<V, _>))
+            .configure(V::routes)
+            .configure(control::routes::<V>)
+            .default_service(web::to(guard::not_found::<V>))
+    })
+    .on_connect(move |_, extensions| {
+        extensions.insert(Arc::new(ConnectionGuard::new(&connections)));
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(listener)?
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    Ok(handle)
+}
 
 /// Builds and spawns one vendor's server on a listener; every connection it accepts must
 /// hold a [`ConnectionGuard`] made from the counter, so that `stop` can wait for them.
@@ -34,6 +69,8 @@ impl Drop for ConnectionGuard {
 /// Starts and stops the HTTP server of one simulated tenant; the state outlives it.
 pub(crate) struct Lifecycle {
     pub(crate) addr: SocketAddr,
+    /// Names the simulator in the log line of a failed restart.
+    vendor: &'static str,
     serve: Serve,
     /// Called once the server has stopped, to release requests hung by a fault.
     stopped: Box<dyn Fn() + Send + Sync>,
@@ -53,6 +90,7 @@ impl Drop for Lifecycle {
 impl Lifecycle {
     /// Serves on `listener` (bound to `addr`) at once.
     pub(crate) fn start_on(
+        vendor: &'static str,
         listener: TcpListener,
         addr: SocketAddr,
         serve: Serve,
@@ -62,6 +100,7 @@ impl Lifecycle {
         let handle = serve(listener, &connections)?;
         Ok(Lifecycle {
             addr,
+            vendor,
             serve,
             stopped,
             server: tokio::sync::Mutex::new(Some(handle)),
@@ -108,10 +147,16 @@ impl Lifecycle {
         Ok(())
     }
 
-    /// Down now, up again after `downtime`.
-    pub(crate) async fn down_for(&self, downtime: Duration) -> std::io::Result<()> {
+    /// Down now, up again after `downtime`; nobody awaits the outcome, so a failure to
+    /// come back is logged.
+    pub(crate) async fn down_for(&self, downtime: Duration) {
         self.stop().await;
         tokio::time::sleep(downtime).await;
-        self.start().await
+        if let Err(e) = self.start().await {
+            eprintln!(
+                "{} simulator: could not come back up: {e}",
+                self.vendor.to_ascii_lowercase()
+            );
+        }
     }
 }
