@@ -15,11 +15,19 @@
 //! definitive refusal reaches the IdP as an error (and the staged change is undone), while a
 //! transient failure returns success with `syncState: pending`.
 
+mod applied;
 mod desired;
+mod manager;
+mod offboard;
+mod outcome;
+mod plan;
+mod policy;
 mod reconcile;
+mod record;
 pub mod reports;
 pub mod settings;
 mod settle;
+mod undo;
 mod worker;
 
 use std::collections::HashMap;
@@ -33,6 +41,8 @@ use store::{
     Actor, App, Approval, ApprovalState, AuditEntry, Resource, ResourceKind, Store, StoreError,
     VendorAction, WorkItem,
 };
+
+use outcome::{Failure, Requeue};
 
 pub use desired::Desired;
 pub use reports::{
@@ -241,11 +251,11 @@ impl Engine {
         if app.kind.has_vendor() && kind == ResourceKind::User {
             if let Some(link) = store.link(&app.name, id).await? {
                 let ctx = self.inner.context(app).map_err(WriteError::Rejected)?;
-                reconcile::check_may_remove(&self.inner, &ctx, &link)
+                reconcile::check_may_remove(&ctx, &link)
                     .await
                     .map_err(|f| match f {
-                        reconcile::Failure::Rejected(r) => WriteError::Rejected(r),
-                        reconcile::Failure::Retry { reason, .. } => WriteError::Rejected(Rejection {
+                        Failure::Rejected(r) => WriteError::Rejected(r),
+                        Failure::Requeue(Requeue { reason, .. }) => WriteError::Rejected(Rejection {
                             status: 503,
                             scim_type: None,
                             detail: format!(
