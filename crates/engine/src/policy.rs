@@ -18,24 +18,25 @@ fn conflict(detail: String) -> Rejection {
     }
 }
 
-/// Refuses a create, reactivation or seat change to `access` when the app's seats of that
-/// type are all used, per the vendor's `usage`.
+/// Refuses a create, reactivation or seat change to an account taking a `seat` (as
+/// [`connector::Connector::seat_for`] names it) when the app's seats of that type are all
+/// used, per the vendor's `usage`. Without a named seat, a vendor with a single seat type
+/// gives every account one of it.
 pub(crate) fn seat(
     usage: &SeatUsage,
-    access: &Access,
+    seat: Option<&str>,
     vendor: &str,
     app: &str,
 ) -> Result<(), Rejection> {
-    let Some(seat) = access.seat.as_deref() else {
-        return Ok(());
+    let count = match (seat, usage.seats.as_slice()) {
+        (Some(seat), seats) => seats.iter().find(|s| s.seat.eq_ignore_ascii_case(seat)),
+        (None, [only]) => Some(only),
+        (None, _) => None,
     };
-    match usage
-        .seats
-        .iter()
-        .find(|s| s.seat.eq_ignore_ascii_case(seat))
-    {
+    match count {
         Some(count) if count.paid.is_some_and(|paid| count.used >= paid) => Err(conflict(format!(
-            "no free '{seat}' seat in {vendor} app '{app}': all {} paid seats are in use; free a seat (deactivate someone) or buy more, then retry",
+            "no free '{}' seat in {vendor} app '{app}': all {} paid seats are in use; free a seat (deactivate someone) or buy more, then retry",
+            seat.unwrap_or(&count.seat),
             count.paid.unwrap_or_default()
         ))),
         _ => Ok(()),
@@ -185,16 +186,9 @@ mod tests {
         }
     }
 
-    fn wants(seat: Option<&str>) -> Access {
-        Access {
-            seat: seat.map(str::to_owned),
-            ..Access::default()
-        }
-    }
-
     #[test]
     fn a_seat_is_refused_only_when_all_paid_seats_of_its_type_are_used() {
-        let refused = seat(&usage(Some(2), 2), &wants(Some("full")), "Memory", "m").unwrap_err();
+        let refused = seat(&usage(Some(2), 2), Some("full"), "Memory", "m").unwrap_err();
         assert_eq!(refused.status, 409);
         assert!(
             refused
@@ -206,18 +200,35 @@ mod tests {
             "{}",
             refused.detail
         );
-        assert!(seat(&usage(Some(2), 1), &wants(Some("full")), "Memory", "m").is_ok());
+        assert!(seat(&usage(Some(2), 1), Some("full"), "Memory", "m").is_ok());
         assert!(
-            seat(&usage(None, 9), &wants(Some("full")), "Memory", "m").is_ok(),
+            seat(&usage(None, 9), Some("full"), "Memory", "m").is_ok(),
             "unknown paid"
         );
         assert!(
-            seat(&usage(Some(0), 0), &wants(Some("other")), "Memory", "m").is_ok(),
+            seat(&usage(Some(0), 0), Some("other"), "Memory", "m").is_ok(),
             "untracked type"
         );
+    }
+
+    #[test]
+    fn without_a_named_seat_only_a_vendor_s_single_seat_type_is_checked() {
+        let refused = seat(&usage(Some(2), 2), None, "Memory", "m").unwrap_err();
         assert!(
-            seat(&usage(Some(0), 0), &wants(None), "Memory", "m").is_ok(),
-            "no seat wanted"
+            refused.detail.contains("no free 'Full' seat"),
+            "{}",
+            refused.detail
+        );
+        assert!(seat(&usage(Some(2), 1), None, "Memory", "m").is_ok());
+        let mut two = usage(Some(1), 1);
+        two.seats.push(SeatCount {
+            seat: "Light".into(),
+            paid: Some(1),
+            used: 1,
+        });
+        assert!(
+            seat(&two, None, "Memory", "m").is_ok(),
+            "which one is unknown"
         );
     }
 

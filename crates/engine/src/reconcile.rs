@@ -355,13 +355,10 @@ async fn hold_admin_grant(
     Ok(Some(note))
 }
 
-/// [`policy::seat`] over the app's seat usage: the reconcile's one read of it, from the
-/// cache when fresh enough (`seat_cache_seconds`). Adapters trust this check rather than
-/// read the seats again.
+/// [`policy::seat`] for the seat `access` takes, over the app's seat usage: the
+/// reconcile's one read of it, from the cache when fresh enough (`seat_cache_seconds`).
+/// Adapters trust this check rather than read the seats again.
 async fn check_seat(inner: &Inner, ctx: &AppContext, access: &Access) -> Result<(), Failure> {
-    if access.seat.is_none() {
-        return Ok(());
-    }
     let max_age = ctx.settings.policies.seat_cache();
     let usage = match inner.cached_seats(&ctx.app.name, max_age) {
         Some(usage) => usage,
@@ -371,8 +368,14 @@ async fn check_seat(inner: &Inner, ctx: &AppContext, access: &Access) -> Result<
             usage
         }
     };
+    let seat = ctx.connector.seat_for(access);
     let vendor = &ctx.connector.capabilities().vendor;
-    Ok(policy::seat(&usage, access, vendor, &ctx.app.name)?)
+    Ok(policy::seat(
+        &usage,
+        seat.as_deref(),
+        vendor,
+        &ctx.app.name,
+    )?)
 }
 
 /// Whether the vendor has an active admin other than `leaver`; reads accounts until it
