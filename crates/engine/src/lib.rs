@@ -10,6 +10,11 @@
 //! admin grants wait for approval, and a leaver's reports, content and integrations are
 //! handled by the offboarding playbook before the account is deactivated.
 //!
+//! One reconcile reads like a controller: `plan` decides, from the desired state and what
+//! the vendor has, the steps (no I/O); `policy` holds the safety rules as pure functions;
+//! `reconcile` executes the steps and returns one outcome (applied, rejected, requeue
+//! after); `offboard` and `undo` are the playbook and the undo of a refusal.
+//!
 //! SCIM writes go through [`Engine::create`], [`Engine::update`] and [`Engine::delete`]:
 //! they commit to the store, then wait a bounded time for the reconcile, so that a vendor's
 //! definitive refusal reaches the IdP as an error (and the staged change is undone), while a
