@@ -4,7 +4,8 @@
 //! An adapter turns these calls into its vendor's own admin actions, including the steps
 //! the vendor leaves to a human (Gong's seat and permission profile after a SCIM create,
 //! for example), so that [`Connector::create`] returns an account that is usable. Every
-//! call must be safe to repeat: the engine retries after crashes and transient errors.
+//! call must be safe to repeat: the engine retries after crashes and transient errors
+//! (a create, only once its lookup by e-mail found no account).
 
 mod error;
 pub mod http;
@@ -38,7 +39,15 @@ pub trait Connector: Send + Sync {
     async fn find_by_email(&self, email: &str) -> Result<Option<Account>, ConnectorError>;
 
     /// Creates an account that is usable at once: profile, then the access and manager
-    /// the vendor needs set by hand. Refused at seat capacity.
+    /// the vendor needs set by hand.
+    ///
+    /// The engine calls it only for a person it found no account for (its one
+    /// [`Connector::find_by_email`] of the reconcile) and after it found a seat free (from
+    /// one [`Connector::seat_usage`] read): an adapter trusts both, and neither looks the
+    /// account up nor reads the seats again. Where the vendor refuses anyway (its seats
+    /// taken meanwhile, say) that refusal is still a [`ConnectorError::Rejected`]; an
+    /// account made meanwhile by another attempt is a [`ConnectorError::Transient`], which
+    /// the engine's next reconcile finds and adopts.
     async fn create(
         &self,
         profile: &Profile,
@@ -63,8 +72,9 @@ pub trait Connector: Send + Sync {
     /// Deactivates the account and frees its seat. Deactivating an inactive account succeeds.
     async fn deactivate(&self, id: &AccountId) -> Result<(), ConnectorError>;
 
-    /// Reactivates the account; refused at seat capacity. Reactivating an active account
-    /// succeeds.
+    /// Reactivates the account. The engine checks capacity first, as for
+    /// [`Connector::create`]; the vendor's own refusal at capacity is a
+    /// [`ConnectorError::Rejected`]. Reactivating an active account succeeds.
     async fn reactivate(&self, id: &AccountId) -> Result<(), ConnectorError>;
 
     /// Deletes the account, where [`Capabilities::can_delete`] says the vendor can.
@@ -99,6 +109,14 @@ pub trait Connector: Send + Sync {
 
     /// Paid and used seats, by seat type.
     async fn seat_usage(&self) -> Result<SeatUsage, ConnectorError>;
+
+    /// The seat type an account given `access` takes, as [`Connector::seat_usage`] names
+    /// it, for the engine's capacity check: the access's own seat, unless the vendor
+    /// derives it otherwise (from the role, say). `None` where it depends on nothing the
+    /// access says; a vendor with a single seat type then has every account take it.
+    fn seat_for(&self, access: &Access) -> Option<String> {
+        access.seat.clone()
+    }
 }
 
 /// Every account of `connector`, page by page, as a stream: for reports that walk a whole

@@ -10,17 +10,30 @@
 //! admin grants wait for approval, and a leaver's reports, content and integrations are
 //! handled by the offboarding playbook before the account is deactivated.
 //!
+//! One reconcile reads like a controller: `plan` decides, from the desired state and what
+//! the vendor has, the steps (no I/O); `policy` holds the safety rules as pure functions;
+//! `reconcile` executes the steps and returns one outcome (applied, rejected, requeue
+//! after); `offboard` and `undo` are the playbook and the undo of a refusal.
+//!
 //! SCIM writes go through [`Engine::create`], [`Engine::update`] and [`Engine::delete`]:
 //! they commit to the store, then wait a bounded time for the reconcile, so that a vendor's
 //! definitive refusal reaches the IdP as an error (and the staged change is undone), while a
 //! transient failure returns success with `syncState: pending`.
 
+mod applied;
 mod desired;
+mod manager;
 pub mod notify;
+mod offboard;
+mod outcome;
+mod plan;
+mod policy;
 mod reconcile;
+mod record;
 pub mod reports;
 pub mod settings;
 mod settle;
+mod undo;
 mod worker;
 
 use std::collections::HashMap;
@@ -34,6 +47,8 @@ use store::{
     Actor, App, Approval, ApprovalState, AuditEntry, Resource, ResourceKind, Store, StoreError,
     VendorAction, WorkItem,
 };
+
+use outcome::{Failure, Requeue};
 
 pub use desired::Desired;
 pub use reports::{
@@ -242,11 +257,11 @@ impl Engine {
         if app.kind.has_vendor() && kind == ResourceKind::User {
             if let Some(link) = store.link(&app.name, id).await? {
                 let ctx = self.inner.context(app).map_err(WriteError::Rejected)?;
-                reconcile::check_may_remove(&self.inner, &ctx, &link)
+                reconcile::check_may_remove(&ctx, &link)
                     .await
                     .map_err(|f| match f {
-                        reconcile::Failure::Rejected(r) => WriteError::Rejected(r),
-                        reconcile::Failure::Retry { reason, .. } => WriteError::Rejected(Rejection {
+                        Failure::Rejected(r) => WriteError::Rejected(r),
+                        Failure::Requeue(Requeue { reason, .. }) => WriteError::Rejected(Rejection {
                             status: 503,
                             scim_type: None,
                             detail: format!(

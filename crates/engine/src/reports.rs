@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::json;
 use store::{ResourceKind, StoreError, VendorLink};
 
+use crate::applied::Applied;
 use crate::desired::Desired;
-use crate::reconcile::Applied;
 use crate::settings::AppSettings;
 use crate::{AppContext, Engine};
 

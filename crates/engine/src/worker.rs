@@ -10,7 +10,9 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::Inner;
-use crate::reconcile::{self, Done, RetryLater};
+use crate::outcome::{Outcome, Requeue};
+use crate::reconcile::{self, Reconciled};
+use crate::record;
 use crate::settle::Settlement;
 
 /// The running workers of this process.
@@ -101,7 +103,7 @@ fn backoff(inner: &Inner, attempts: i64) -> Duration {
 /// Reconciles `claim`, renewing its lease every third of it meanwhile: a reconcile can
 /// outlast one lease (each vendor call may time out and be retried), and an expired lease
 /// would let another worker run the same reconcile alongside, creating the account twice.
-async fn reconcile_leased(inner: &Inner, claim: &Claim) -> Result<Done, (i64, RetryLater)> {
+async fn reconcile_leased(inner: &Inner, claim: &Claim) -> Reconciled {
     // Both futures are polled side by side: a renewal waiting for the store's writer must
     // never stop the reconcile that holds it, or both wait until the writer's timeout.
     tokio::select! {
@@ -133,22 +135,12 @@ async fn keep_leased(inner: &Inner, claim: &Claim) -> Infallible {
 
 async fn process(inner: &Inner, claim: Claim) {
     let started = std::time::Instant::now();
-    let result = reconcile_leased(inner, &claim).await;
+    let Reconciled { version, outcome } = reconcile_leased(inner, &claim).await;
     let store = &inner.store;
-    match result {
-        Ok(done) => {
-            inner.settle.post(
-                &claim.app,
-                &claim.resource_id,
-                done.version,
-                done.settlement,
-            );
-            if let Err(e) = store.finish_claim(&claim).await {
-                tracing::error!(error = %e, resource = %claim.resource_id, "cannot finish a reconcile; it will run again");
-            }
-            tracing::debug!(app = %claim.app, resource = %claim.resource_id, ms = started.elapsed().as_millis() as u64, "reconciled");
-        }
-        Err((version, RetryLater { reason, delay })) => {
+    let settlement = match outcome {
+        Outcome::Applied => Settlement::Applied,
+        Outcome::Rejected(rejection) => Settlement::Rejected(rejection),
+        Outcome::RequeueAfter(Requeue { reason, delay }) => {
             let delay = delay.unwrap_or_else(|| backoff(inner, claim.attempts));
             tracing::warn!(app = %claim.app, resource = %claim.resource_id, attempt = claim.attempts + 1, error = %reason, "reconcile failed; retrying");
             let outcome = store
@@ -165,10 +157,18 @@ async fn process(inner: &Inner, claim: Claim) {
                     scim::model::SyncState::Pending
                 }
             };
-            reconcile::mark_unsynced(inner, &claim, state, &reason).await;
+            record::unsynced(inner, &claim, state, &reason).await;
             inner
                 .settle
                 .post(&claim.app, &claim.resource_id, version, Settlement::Pending);
+            return;
         }
+    };
+    inner
+        .settle
+        .post(&claim.app, &claim.resource_id, version, settlement);
+    if let Err(e) = store.finish_claim(&claim).await {
+        tracing::error!(error = %e, resource = %claim.resource_id, "cannot finish a reconcile; it will run again");
     }
+    tracing::debug!(app = %claim.app, resource = %claim.resource_id, ms = started.elapsed().as_millis() as u64, "reconciled");
 }

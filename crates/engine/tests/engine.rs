@@ -39,6 +39,11 @@ fn actor() -> Actor {
 }
 
 async fn world(seats: u64, policies: Value) -> World {
+    world_mapping(seats, json!({"role": "Rep", "seat": "full"}), policies).await
+}
+
+/// A world whose mapping grants `default` to users in no group.
+async fn world_mapping(seats: u64, default: Value, policies: Value) -> World {
     let store = Store::connect("sqlite::memory:").await.unwrap();
     let app = store
         .create_app(
@@ -46,7 +51,7 @@ async fn world(seats: u64, policies: Value) -> World {
             AppKind::from_static("gong"),
             json!({
                 "mapping": {
-                    "default": {"role": "Rep", "seat": "full"},
+                    "default": default,
                     "groups": [{"group": "Admins", "grant": {"role": "Admin"}}]
                 },
                 "policies": policies
@@ -183,6 +188,29 @@ async fn at_seat_capacity_the_create_is_refused_and_nothing_remains() {
         .await
         .unwrap();
     assert_eq!(page.total, 0, "the refused create was undone");
+}
+
+#[tokio::test]
+async fn with_no_seat_in_the_mapping_the_vendor_s_single_seat_type_is_checked() {
+    let w = world_mapping(
+        1,
+        json!({"role": "Rep"}),
+        json!({"approve_admin_grants": false, "seat_cache_seconds": 0}),
+    )
+    .await;
+    w.vendor.seed("boss@acme.test", "Admin");
+    let err = w.create("ann@acme.test", json!({})).await.unwrap_err();
+    let WriteError::Rejected(rejection) = err else {
+        panic!("expected a rejection, got {err:?}");
+    };
+    assert_eq!(rejection.status, 409);
+    assert!(
+        rejection.detail.contains("no free 'full' seat"),
+        "{}",
+        rejection.detail
+    );
+    assert!(w.vendor.by_email("ann@acme.test").is_none());
+    assert_eq!(w.vendor.state.lock().unwrap().creates, 0);
 }
 
 #[tokio::test]

@@ -14,7 +14,8 @@
 //!   [`ChorusConfig::create_missing_teams`] allows, else refused. An access without a team
 //!   removes the user from their team: visibility follows teams, and a stale team would
 //!   keep showing recordings the IdP no longer grants.
-//! - Invited and active users hold a seat; capacity is checked before a reactivation.
+//! - Invited and active users hold a seat; capacity is the engine's to check before an
+//!   invitation or a reactivation, and Chorus's own refusal names the limit.
 //! - Chorus has one seat type (`standard`), no credits, no feature toggles, no delete and
 //!   no content transfer (recordings stay with a deactivated user).
 
@@ -364,22 +365,6 @@ impl Chorus {
         }
     }
 
-    /// Refuses when Chorus has no free seat to `doing` (reactivate …) `email`.
-    async fn ensure_free(&self, email: &str, doing: &str) -> Result<(), ConnectorError> {
-        let seats = self
-            .console
-            .seats()
-            .await
-            .or_refused(|r| unexpected("GET /api/settings/seats", r))?;
-        if seats.used >= seats.purchased {
-            return Err(ConnectorError::conflict(format!(
-                "Chorus has no free seat to {doing} {email}: all {} seats are taken by active and invited users (3 in the base package plus those bought); deactivate a leaver or buy seats, then retry",
-                seats.purchased
-            )));
-        }
-        Ok(())
-    }
-
     /// Brings `user`'s role, team and (when `manager` is `Some`) manager to the plan,
     /// in one `PUT` of what differs.
     async fn apply(
@@ -461,7 +446,6 @@ impl Chorus {
     }
 
     async fn activate(&self, user: &User) -> Result<User, ConnectorError> {
-        self.ensure_free(&user.email, "reactivate").await?;
         match self.console.lifecycle(&user.id, "activate").await {
             Ok(user) => Ok(user),
             Err(Failure::Refused(r)) if r.is("seat_limit_reached") => {
@@ -514,11 +498,10 @@ impl Connector for Chorus {
         Ok(self.find(email.trim()).await?.map(Self::account))
     }
 
-    /// Resolves role, team and manager first, so nothing changes when one is wrong. Then
-    /// reuses the account with this e-mail when there is one (an interrupted earlier
-    /// attempt's, or a returning leaver's, reactivated after a capacity check), else
-    /// invites with role, team and names; then sets what still differs (the manager
-    /// always: the invitation cannot carry it) in one `PUT`.
+    /// Resolves role, team and manager first, so nothing changes when one is wrong; then
+    /// invites with role, team and names, and sets what still differs (the manager
+    /// always: the invitation cannot carry it) in one `PUT`. The engine calls it only when
+    /// it found no user with this e-mail and a seat free (see [`Connector::create`]).
     async fn create(
         &self,
         profile: &Profile,
@@ -539,40 +522,28 @@ impl Connector for Chorus {
             None => None,
         };
         let plan = self.plan(access).await?;
-        let user = match self.find(email).await? {
-            Some(user) => user,
-            None => {
-                let body = json!({
-                    "email": email,
-                    "role": plan.role,
-                    "teamId": plan.team,
-                    "firstName": profile.first_name,
-                    "lastName": profile.last_name,
-                });
-                match self.console.invite(body).await {
-                    Ok(user) => user,
-                    Err(Failure::Refused(r)) if r.is("seat_limit_reached") => {
-                        return Err(seat_refused(email, "invite", &r));
-                    }
-                    // Invited meanwhile, by a concurrent attempt: reuse it.
-                    Err(Failure::Refused(r)) if r.is("email_taken") => {
-                        self.find(email).await?.ok_or_else(|| {
-                            ConnectorError::transient(format!(
-                                "Chorus reported {email} taken, then did not find it; retry"
-                            ))
-                        })?
-                    }
-                    Err(Failure::Refused(r)) => {
-                        return Err(refused(r, format!("Chorus refused to invite {email}")));
-                    }
-                    Err(Failure::Connector(e)) => return Err(e),
-                }
+        let body = json!({
+            "email": email,
+            "role": plan.role,
+            "teamId": plan.team,
+            "firstName": profile.first_name,
+            "lastName": profile.last_name,
+        });
+        let user = match self.console.invite(body).await {
+            Ok(user) => user,
+            Err(Failure::Refused(r)) if r.is("seat_limit_reached") => {
+                return Err(seat_refused(email, "invite", &r));
             }
-        };
-        let user = if user.status == Status::Deactivated {
-            self.activate(&user).await?
-        } else {
-            user
+            Err(Failure::Refused(r)) if r.is("email_taken") => {
+                return Err(ConnectorError::transient(format!(
+                    "Chorus already has {email} ({}), invited meanwhile by another attempt; the next attempt adopts it",
+                    r.message
+                )));
+            }
+            Err(Failure::Refused(r)) => {
+                return Err(refused(r, format!("Chorus refused to invite {email}")));
+            }
+            Err(Failure::Connector(e)) => return Err(e),
         };
         self.apply(user, &plan, Some(manager))
             .await

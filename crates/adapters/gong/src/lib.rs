@@ -2,9 +2,10 @@
 //!
 //! Gong's SCIM custom source creates users with no seat, no permission profile and no data
 //! capture; an admin finishes each one by hand. This adapter does that step on every
-//! create: SCIM create (or reuse of the account an earlier, interrupted attempt left), then
-//! the seat, then the permission profile named by the role in every managed workspace, with
-//! the manager set in the same SCIM write, so the user arrives usable.
+//! create: SCIM create, then the seat, then the permission profile named by the role in
+//! every managed workspace, with the manager set in the same SCIM write, so the user arrives
+//! usable. The account an earlier, interrupted attempt left is the engine's to find and
+//! adopt (through `update_profile`, `set_access` and `set_manager`), never created twice.
 //!
 //! Surfaces used: SCIM `/scim/v2/Users` (bearer token) for identity, manager and
 //! activation; REST `/v2/workspaces`, `/v2/all-permission-profiles`, `/v2/users/…` (Basic
@@ -324,32 +325,6 @@ impl Gong {
         }
     }
 
-    /// Refuses when Gong has no free `seat` for `email` (`doing`: "create", "reactivate"…).
-    async fn ensure_free(
-        &self,
-        seat: Seat,
-        email: &str,
-        doing: &str,
-    ) -> Result<(), ConnectorError> {
-        let seats = self
-            .api
-            .seats()
-            .await
-            .or_refused(|r| unexpected("GET /admin/seats", r))?;
-        let Some(count) = seats.seats.iter().find(|c| c.seat == seat) else {
-            return Err(ConnectorError::conflict(format!(
-                "Gong's contract has no {seat} seats, so it cannot {doing} {email}; map the role to a seat type the contract has, or buy {seat} seats"
-            )));
-        };
-        if count.assigned >= count.purchased {
-            return Err(ConnectorError::conflict(format!(
-                "Gong has no free {seat} seat to {doing} {email}: all {} {seat} seats of the contract are assigned; free one (deactivate a leaver) or buy more, then retry",
-                count.purchased
-            )));
-        }
-        Ok(())
-    }
-
     /// Brings `user`'s seat and profiles to `plan`, changing only what differs; the
     /// seat first, so a refused seat leaves the profiles as they were.
     async fn apply(
@@ -580,11 +555,11 @@ impl Connector for Gong {
         )))
     }
 
-    /// Finds the account by e-mail first, so that an account an interrupted earlier
-    /// attempt created (or a leaver's, deactivated) is reused: its profile, manager and
-    /// activation are set in one SCIM PATCH. Otherwise a SCIM create carries the profile
-    /// and the manager. Then the seat and the profiles, where they differ. Refused before
-    /// anything changes when the role has no profile or the seat type none free.
+    /// A SCIM create carrying the profile and the manager, then the seat and the
+    /// profiles. Refused before anything changes when the role has no profile. The engine
+    /// calls it only when it found no account with this e-mail and a seat free (see
+    /// [`Connector::create`]); should Gong refuse the seat after all (taken meanwhile), the
+    /// new account is deactivated again, so that no seatless active account stays.
     async fn create(
         &self,
         profile: &Profile,
@@ -601,77 +576,50 @@ impl Connector for Gong {
             None => None,
         };
         let plan = self.plan(access).await?;
-        let mut found = self.find(email).await?;
-        if found.is_none() {
-            if let Some(seat) = plan.seat {
-                self.ensure_free(seat, email, "create").await?;
+        let created = match self.api.scim_create(scim_user(profile, manager)).await {
+            Ok(created) => created,
+            Err(Failure::Refused(r)) if r.status == StatusCode::CONFLICT => {
+                return Err(ConnectorError::transient(format!(
+                    "Gong already has {email} ({}), made meanwhile by another attempt; the next attempt adopts it",
+                    r.message
+                )));
             }
-            match self.api.scim_create(scim_user(profile, manager)).await {
-                Ok(created) => {
-                    // Gong gives a SCIM-created user nothing: set it all.
-                    let blank = AdminUser {
-                        id: created.id.clone(),
-                        email_address: email.to_owned(),
-                        active: true,
-                        seat: None,
-                        manager_id: manager.map(str::to_owned),
-                        last_activity: None,
-                        permission_profiles: Vec::new(),
-                    };
-                    let (user, changed) = self.apply(email, blank, &plan).await?;
-                    let user = if changed {
-                        user
-                    } else {
-                        self.admin_user(&created.id).await?
-                    };
-                    let directory = self.directory().await?;
-                    return Ok(self.account(
-                        &directory,
-                        user,
-                        created.name.given_name,
-                        created.name.family_name,
-                    ));
-                }
-                // Created meanwhile (by a concurrent attempt): reuse it below.
-                Err(Failure::Refused(r)) if r.status == StatusCode::CONFLICT => {
-                    found = self.find(email).await?;
-                    if found.is_none() {
-                        return Err(refused(r, format!("Gong refused to create {email}")));
-                    }
-                }
-                Err(Failure::Refused(r)) => return Err(self.scim_refused(email, manager, r).await),
-                Err(Failure::Connector(e)) => return Err(e),
-            }
-        }
-        let Some(existing) = found else {
-            return Err(ConnectorError::transient(format!(
-                "Gong reported {email} taken, then did not find it; retry"
-            )));
+            Err(Failure::Refused(r)) => return Err(self.scim_refused(email, manager, r).await),
+            Err(Failure::Connector(e)) => return Err(e),
         };
-        let current = self.admin_user(&existing.id).await?;
-        if !current.active {
-            let directory = self.directory().await?;
-            let seat = plan
-                .seat
-                .unwrap_or_else(|| self.seat_to_restore(&directory, &current));
-            self.ensure_free(seat, email, "reactivate").await?;
-        }
-        let mut operations = profile_operations(profile);
-        operations.push(manager_operation(manager));
-        operations.push(active_operation(true));
-        let patched = self.patch(&existing.id, email, manager, operations).await?;
-        let current = AdminUser {
+        // Gong gives a SCIM-created user nothing: set it all.
+        let blank = AdminUser {
+            id: created.id.clone(),
+            email_address: email.to_owned(),
             active: true,
+            seat: None,
             manager_id: manager.map(str::to_owned),
-            ..current
+            last_activity: None,
+            permission_profiles: Vec::new(),
         };
-        let (user, _) = self.apply(email, current, &plan).await?;
+        let (user, changed) = match self.apply(email, blank, &plan).await {
+            Ok(applied) => applied,
+            Err(refusal @ ConnectorError::Rejected { .. }) => {
+                // Best effort: a failure here leaves the account for the engine to adopt.
+                let _ = self
+                    .api
+                    .scim_patch(&created.id, vec![active_operation(false)])
+                    .await;
+                return Err(refusal);
+            }
+            Err(e) => return Err(e),
+        };
+        let user = if changed {
+            user
+        } else {
+            self.admin_user(&created.id).await?
+        };
         let directory = self.directory().await?;
         Ok(self.account(
             &directory,
             user,
-            patched.name.given_name,
-            patched.name.family_name,
+            created.name.given_name,
+            created.name.family_name,
         ))
     }
 
@@ -691,17 +639,15 @@ impl Connector for Gong {
         .map(drop)
     }
 
-    /// Only what differs changes: the seat (checked for capacity first), then the profile
-    /// in each managed workspace. An inactive account keeps no seat in Gong: only its
-    /// profiles change, and reactivation assigns the seat.
+    /// Only what differs changes: the seat (whose capacity the engine checked; Gong
+    /// refuses it at capacity before any profile changes), then the profile in each
+    /// managed workspace. An inactive account keeps no seat in Gong: only its profiles
+    /// change, and reactivation assigns the seat.
     async fn set_access(&self, id: &AccountId, access: &Access) -> Result<(), ConnectorError> {
         let gong_id = user_id(id).ok_or_else(|| not_a_user(id))?;
         let plan = self.plan(access).await?;
         let user = self.admin_user(gong_id).await?;
         let email = user.email_address.clone();
-        if let Some(seat) = plan.seat.filter(|s| user.active && user.seat != Some(*s)) {
-            self.ensure_free(seat, &email, "give a seat to").await?;
-        }
         self.apply(&email, user, &plan).await.map(drop)
     }
 
@@ -774,9 +720,9 @@ impl Connector for Gong {
         Ok(())
     }
 
-    /// Checks that a seat is free first (the one Gong still shows, else the role's), then
-    /// SCIM `active: true`, then the seat. If the seat is refused after all (taken
-    /// meanwhile), the account is deactivated again so no seatless active account stays.
+    /// SCIM `active: true`, then the seat (the one Gong still shows, else the role's),
+    /// whose capacity the engine checked. If Gong refuses the seat (all taken), the
+    /// account is deactivated again so no seatless active account stays.
     async fn reactivate(&self, id: &AccountId) -> Result<(), ConnectorError> {
         let gong_id = user_id(id).ok_or_else(|| not_a_user(id))?;
         let user = self.admin_user(gong_id).await?;
@@ -786,15 +732,15 @@ impl Connector for Gong {
         let directory = self.directory().await?;
         let seat = self.seat_to_restore(&directory, &user);
         let email = user.email_address.clone();
-        self.ensure_free(seat, &email, "reactivate").await?;
         self.patch(gong_id, &email, None, vec![active_operation(true)])
             .await?;
         let error = match self.api.set_seat(gong_id, Some(seat)).await {
             Ok(_) => return Ok(()),
             Err(Failure::Connector(e)) => e,
-            Err(Failure::Refused(r)) => {
-                refused(r, format!("Gong refused a {seat} seat for {email}"))
-            }
+            Err(Failure::Refused(r)) => refused(
+                r,
+                format!("Gong refused a {seat} seat to reactivate {email}"),
+            ),
         };
         // Best effort: the engine retries the reactivation either way.
         let _ = self
@@ -802,6 +748,16 @@ impl Connector for Gong {
             .scim_patch(gong_id, vec![active_operation(false)])
             .await;
         Err(error)
+    }
+
+    /// The access's seat, else its role's ([`GongConfig::role_seats`]), as `create`,
+    /// `set_access` and `reactivate` assign it.
+    fn seat_for(&self, access: &Access) -> Option<String> {
+        match (&access.seat, &access.role) {
+            (Some(seat), _) => Some(seat.clone()),
+            (None, Some(role)) => Some(self.config.seat_for_role(role).as_str().to_owned()),
+            (None, None) => None,
+        }
     }
 
     async fn seat_usage(&self) -> Result<SeatUsage, ConnectorError> {

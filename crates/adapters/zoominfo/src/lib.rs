@@ -7,8 +7,8 @@
 //!   when `None`), its credit cap (0 when `None`) and exactly its feature toggles.
 //! - A Viewer holds no credits and cannot bulk export: such an access is refused before
 //!   anything changes.
-//! - Capacity is checked before anything changes, so a create or reactivation at capacity
-//!   leaves nothing behind, and ZoomInfo's own refusal says the same.
+//! - Capacity is the engine's to check, before a create or reactivation; ZoomInfo's own
+//!   refusal at capacity is a rejection that names the limit.
 //! - Deactivation frees the seat (ZoomInfo does) and returns the user's credit cap to the
 //!   pool (ZoomInfo does not): the cap is set to 0 once the user is deactivated.
 //! - ZoomInfo has no manager hierarchy and no hard delete; lists and saved searches can be
@@ -189,14 +189,6 @@ fn account(user: User, package: Option<&str>) -> Account {
     }
 }
 
-/// The message of a refused create or reactivation at capacity.
-fn no_seat(seats: &Seats, doing: &str, email: &str) -> ConnectorError {
-    ConnectorError::conflict(format!(
-        "ZoomInfo has no free seat to {doing} {email}: all {} seats of the contract's {} package are in use ({} used); deactivate a ZoomInfo user or buy more seats, then retry",
-        seats.licensed, seats.package, seats.used
-    ))
-}
-
 impl ZoomInfo {
     pub fn new(config: ZoomInfoConfig) -> Result<ZoomInfo, ZoomInfoError> {
         let client = VendorClient::new(
@@ -368,12 +360,9 @@ impl ZoomInfo {
         Ok(self.api.seats().await.or_refused("read the seats")?.package)
     }
 
-    /// Reactivates `user` after checking capacity, so a refusal changes nothing.
+    /// Reactivates `user`; the engine checked capacity, and ZoomInfo refuses at capacity
+    /// (`SEAT_LIMIT_REACHED`) before anything changes.
     async fn reactivate_user(&self, user: &User) -> Result<(), ConnectorError> {
-        let seats = self.api.seats().await.or_refused("read the seats")?;
-        if seats.available == 0 {
-            return Err(no_seat(&seats, "reactivate", &user.email));
-        }
         self.api
             .reactivate(&user.id)
             .await
@@ -446,10 +435,11 @@ impl Connector for ZoomInfo {
         Ok(Some(account(user, Some(&package))))
     }
 
-    /// Creates the user with role, team, credit cap and toggles in one call, after
-    /// checking capacity; a user that already has the e-mail (an earlier, interrupted
-    /// attempt, or a returning leaver) is reactivated (capacity first) and updated.
-    /// ZoomInfo has no managers: `manager` is not sent.
+    /// Creates the user with role, team, credit cap and toggles in one call. The engine
+    /// calls it only when it found no user with this e-mail and a seat free (see
+    /// [`Connector::create`]); ZoomInfo's own refusal at capacity (`SEAT_LIMIT_REACHED`)
+    /// is still a rejection. The seats are read for the contract's package, which the
+    /// access's seat must name. ZoomInfo has no managers: `manager` is not sent.
     async fn create(
         &self,
         profile: &Profile,
@@ -473,42 +463,20 @@ impl Connector for ZoomInfo {
         };
         let desired = self.desired(access, email)?;
         let seats = self.seats_for(access).await?;
-        let mut existing = self.find(email).await?;
-        if existing.is_none() {
-            if seats.available == 0 {
-                return Err(no_seat(&seats, "create", email));
+        let body = merge(
+            json!({"email": email, "firstName": first, "lastName": last}),
+            self.access_body(&desired).await?,
+        );
+        match self.api.create(&body).await {
+            Ok(user) => Ok(account(user, Some(&seats.package))),
+            Err(Failure::Refused(r)) if r.code == "EMAIL_ALREADY_EXISTS" => {
+                Err(ConnectorError::transient(format!(
+                    "ZoomInfo already has {email} ({}), made meanwhile by another attempt; the next attempt adopts it",
+                    r.message
+                )))
             }
-            let body = merge(
-                json!({"email": email, "firstName": first, "lastName": last}),
-                self.access_body(&desired).await?,
-            );
-            match self.api.create(&body).await {
-                Ok(user) => return Ok(account(user, Some(&seats.package))),
-                // Created meanwhile (by a concurrent attempt): made right below.
-                Err(Failure::Refused(r)) if r.code == "EMAIL_ALREADY_EXISTS" => {
-                    existing = self.find(email).await?;
-                    if existing.is_none() {
-                        return Err(refused(r, &format!("create {email}")));
-                    }
-                }
-                Err(e) => return Err(e).or_refused(&format!("create {email}")),
-            }
+            Err(e) => Err(e).or_refused(&format!("create {email}")),
         }
-        let Some(user) = existing else {
-            return Err(ConnectorError::transient(format!(
-                "ZoomInfo reported {email} taken, then did not find it; retry"
-            )));
-        };
-        if !user.active() {
-            self.reactivate_user(&user).await?;
-        }
-        let body = merge(profile_body(profile), self.access_body(&desired).await?);
-        let user = self
-            .api
-            .patch(&user.id, &body)
-            .await
-            .or_refused(&format!("update {email}"))?;
-        Ok(account(user, Some(&seats.package)))
     }
 
     /// E-mail and names; a name the profile lacks stays as ZoomInfo has it (ZoomInfo
@@ -571,7 +539,7 @@ impl Connector for ZoomInfo {
         Ok(())
     }
 
-    /// Checks capacity first; the credit cap stays 0 until the next `set_access`.
+    /// The credit cap stays 0 until the next `set_access`.
     async fn reactivate(&self, id: &AccountId) -> Result<(), ConnectorError> {
         let user = self.user(id).await?;
         if !user.active() {

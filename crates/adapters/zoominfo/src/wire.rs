@@ -71,7 +71,6 @@ pub(crate) struct Seats {
     pub package: String,
     pub licensed: u64,
     pub used: u64,
-    pub available: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
