@@ -9,6 +9,7 @@
 //! default order, insertion order, applies.
 
 mod filter;
+mod sources;
 mod sql;
 
 use base64::Engine;
@@ -17,7 +18,8 @@ use scim::AttrPath;
 use scim::schema::AttrType;
 use serde::{Deserialize, Serialize};
 
-use self::filter::{ColType, Source, compared, resolve, sources};
+use self::filter::{compared, resolve};
+use self::sources::{ColType, Source, sources};
 use self::sql::{Builder, Node};
 use crate::db::{Arg, Backend};
 use crate::read_threads::{self, FromReaderRow};
