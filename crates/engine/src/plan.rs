@@ -86,7 +86,14 @@ pub(crate) fn plan(wanted: &Wanted, observed: &Observed, caps: &Capabilities) ->
         }
         (Observed::Found(account), false) => {
             let mut steps = vec![Step::AdoptAsFound];
-            steps.extend(leave(account.status != AccountStatus::Inactive));
+            if account.status == AccountStatus::Inactive {
+                // An unlinked account already inactive may be a deactivation cut short
+                // (the account off, its seat or credits not yet freed): deactivating an
+                // inactive account finishes it, and changes nothing otherwise.
+                steps.extend([Step::Deactivate, Step::RecordInactive]);
+            } else {
+                steps.extend(leave(true));
+            }
             steps
         }
         (Observed::Linked(applied), false) => leave(applied.active),
@@ -259,7 +266,7 @@ pub(crate) mod tests {
         let inactive = account("1", "Rep", AccountStatus::Inactive);
         assert_eq!(
             steps(&access("Rep", "full"), false, Observed::Found(&inactive)),
-            [AdoptAsFound, RecordInactive]
+            [AdoptAsFound, Deactivate, RecordInactive]
         );
     }
 
