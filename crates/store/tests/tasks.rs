@@ -34,6 +34,14 @@ fn bundle(name: &str, verification: Verification) -> NewTask {
     }
 }
 
+/// Opens (or joins) the task for `change` with the user `user`, as the engine does.
+async fn open(store: &Store, app: &str, change: &NewTask, user: &str) -> store::Opened {
+    store
+        .open_task(app, change, (ResourceKind::User, user), "engine", None)
+        .await
+        .unwrap()
+}
+
 fn events_of(events: &[store::TaskEvent]) -> Vec<&str> {
     events.iter().map(|e| e.event.as_str()).collect()
 }
@@ -57,18 +65,12 @@ async fn identical_changes_share_one_task_and_a_resource_attaches_once() {
         assert_eq!(first.task.state, TaskState::Open);
         assert!(first.task.next_check_at.is_some());
 
-        let again = store
-            .open_task(&a, &change, (ResourceKind::User, "u1"), "engine", None)
-            .await
-            .unwrap();
+        let again = open(&store, &a, &change, "u1").await;
         assert!(
             !again.new && !again.attached,
             "the same resource again changes nothing"
         );
-        let second = store
-            .open_task(&a, &change, (ResourceKind::User, "u2"), "engine", None)
-            .await
-            .unwrap();
+        let second = open(&store, &a, &change, "u2").await;
         assert_eq!(second.task.id, first.task.id, "one task for one change");
         assert!(!second.new && second.attached);
         let ids: Vec<&str> = second
@@ -79,16 +81,13 @@ async fn identical_changes_share_one_task_and_a_resource_attaches_once() {
             .collect();
         assert_eq!(ids, ["u1", "u2"]);
 
-        let other = store
-            .open_task(
-                &a,
-                &bundle("Viewer / none", Verification::Read),
-                (ResourceKind::User, "u3"),
-                "engine",
-                None,
-            )
-            .await
-            .unwrap();
+        let other = open(
+            &store,
+            &a,
+            &bundle("Viewer / none", Verification::Read),
+            "u3",
+        )
+        .await;
         assert!(other.new);
         assert_ne!(other.task.id, first.task.id);
 
@@ -107,10 +106,7 @@ async fn concurrent_openers_of_one_change_open_one_task() {
             let (store, a, change) = (store.clone(), a.clone(), change.clone());
             tokio::spawn(async move {
                 let id = format!("user-{n}");
-                store
-                    .open_task(&a, &change, (ResourceKind::User, &id), "engine", None)
-                    .await
-                    .unwrap()
+                open(&store, &a, &change, &id).await
             })
         });
         let mut ids = Vec::new();
@@ -132,16 +128,13 @@ async fn concurrent_openers_of_one_change_open_one_task() {
 async fn a_read_verified_task_closes_only_when_the_read_confirms_it() {
     for store in stores().await {
         let a = gong_app(&store, "tasks-read").await;
-        let opened = store
-            .open_task(
-                &a,
-                &bundle("Sales Rep / recording", Verification::Read),
-                (ResourceKind::User, "u1"),
-                "engine",
-                None,
-            )
-            .await
-            .unwrap();
+        let opened = open(
+            &store,
+            &a,
+            &bundle("Sales Rep / recording", Verification::Read),
+            "u1",
+        )
+        .await;
         let id = opened.task.id;
 
         let done = store.mark_task_done(&id, "admin:ops").await.unwrap();
@@ -197,16 +190,13 @@ async fn a_read_verified_task_closes_only_when_the_read_confirms_it() {
             "{refused}"
         );
         // A new identical change after the close opens a new task.
-        let next = store
-            .open_task(
-                &a,
-                &bundle("Sales Rep / recording", Verification::Read),
-                (ResourceKind::User, "u9"),
-                "engine",
-                None,
-            )
-            .await
-            .unwrap();
+        let next = open(
+            &store,
+            &a,
+            &bundle("Sales Rep / recording", Verification::Read),
+            "u9",
+        )
+        .await;
         assert!(next.new);
         assert_ne!(next.task.id, id);
     }
@@ -252,15 +242,8 @@ async fn a_moot_resource_detaches_and_the_last_one_cancels_the_task() {
     for store in stores().await {
         let a = gong_app(&store, "tasks-moot").await;
         let change = bundle("Viewer / none", Verification::Read);
-        let task = store
-            .open_task(&a, &change, (ResourceKind::User, "u1"), "engine", None)
-            .await
-            .unwrap()
-            .task;
-        store
-            .open_task(&a, &change, (ResourceKind::User, "u2"), "engine", None)
-            .await
-            .unwrap();
+        let task = open(&store, &a, &change, "u1").await.task;
+        open(&store, &a, &change, "u2").await;
 
         let after = store
             .detach_from_tasks(&a, "u1", "engine", "u1's role changed")
@@ -302,16 +285,8 @@ async fn a_moot_resource_detaches_and_the_last_one_cancels_the_task() {
 async fn an_admin_cancels_a_pending_task_but_not_a_closed_one() {
     for store in stores().await {
         let a = gong_app(&store, "tasks-cancel").await;
-        let id = store
-            .open_task(
-                &a,
-                &bundle("Rep", Verification::Read),
-                (ResourceKind::User, "u1"),
-                "engine",
-                None,
-            )
+        let id = open(&store, &a, &bundle("Rep", Verification::Read), "u1")
             .await
-            .unwrap()
             .task
             .id;
         let cancelled = store
@@ -349,28 +324,16 @@ async fn tasks_list_newest_first_by_app_and_state_a_page_at_a_time() {
         let b = gong_app(&store, "tasks-list-b").await;
         let mut ids = Vec::new();
         for n in 0..5 {
-            let opened = store
-                .open_task(
-                    &a,
-                    &bundle(&format!("bundle {n}"), Verification::Read),
-                    (ResourceKind::User, "u"),
-                    "engine",
-                    None,
-                )
-                .await
-                .unwrap();
+            let opened = open(
+                &store,
+                &a,
+                &bundle(&format!("bundle {n}"), Verification::Read),
+                "u",
+            )
+            .await;
             ids.push(opened.task.id);
         }
-        store
-            .open_task(
-                &b,
-                &bundle("elsewhere", Verification::Read),
-                (ResourceKind::User, "u"),
-                "engine",
-                None,
-            )
-            .await
-            .unwrap();
+        open(&store, &b, &bundle("elsewhere", Verification::Read), "u").await;
         store
             .cancel_task(&ids[1], "admin", "not needed")
             .await
@@ -506,16 +469,13 @@ async fn a_task_is_announced_once_when_opened_and_once_when_overdue() {
     const DAY: Duration = Duration::from_secs(24 * 60 * 60);
     for store in stores().await {
         let a = gong_app(&store, "tasks-announce").await;
-        let opened = store
-            .open_task(
-                &a,
-                &bundle("Manager / recording", Verification::Confirmation),
-                (ResourceKind::User, "u1"),
-                "engine",
-                None,
-            )
-            .await
-            .unwrap();
+        let opened = open(
+            &store,
+            &a,
+            &bundle("Manager / recording", Verification::Confirmation),
+            "u1",
+        )
+        .await;
         let id = opened.task.id.as_str();
         let at = Utc::now();
 
