@@ -19,25 +19,23 @@
 //! - Chorus has one seat type (`standard`), no credits, no feature toggles, no delete and
 //!   no content transfer (recordings stay with a deactivated user).
 
+mod access;
+mod account;
 mod config;
 mod console;
 mod kind;
+mod refusal;
 mod role;
+mod teams;
 mod wire;
 
-use std::collections::{BTreeSet, HashSet};
-use std::sync::Arc;
-use std::time::Instant;
-
 use async_trait::async_trait;
-use connector::http::{BuildError, ClientConfig, Failure, OrRefused, Refusal, VendorClient};
+use connector::http::{BuildError, ClientConfig, Failure, OrRefused, VendorClient};
 use connector::{
-    Access, Account, AccountId, AccountPage, AccountStatus, Capabilities, Connector,
-    ConnectorError, Profile, RoleInfo, SeatCount, SeatUsage,
+    Access, Account, AccountId, AccountPage, Capabilities, Connector, ConnectorError, Profile,
+    RoleInfo, SeatCount, SeatUsage,
 };
-use scim::ScimType;
-use serde_json::{Map, Value, json};
-use tokio::sync::Mutex;
+use serde_json::json;
 
 pub use config::ChorusConfig;
 pub use connector::Secret;
@@ -45,7 +43,9 @@ pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 pub use role::Role;
 
 use console::{Console, unexpected};
-use wire::{Status, Team, User};
+use refusal::{invalid, refused, seat_refused};
+use teams::TeamCache;
+use wire::{Status, User};
 
 /// Chorus's only seat type, as reports name it.
 pub const SEAT: &str = "standard";
@@ -89,42 +89,6 @@ fn not_a_user(id: &AccountId) -> ConnectorError {
     ConnectorError::NotFound {
         what: format!("Chorus user {id:?} (Chorus user ids are numeric strings)"),
     }
-}
-
-fn invalid(reason: String) -> ConnectorError {
-    ConnectorError::rejected(ScimType::InvalidValue, reason)
-}
-
-/// A refusal in the context `what`: 409 and 400 are definitive, anything else unexpected.
-fn refused(refusal: Refusal, what: String) -> ConnectorError {
-    match refusal.status.as_u16() {
-        409 => ConnectorError::conflict(format!("{what}: {}", refusal.message)),
-        400 => invalid(format!("{what}: {}", refusal.message)),
-        _ => unexpected(&what, refusal),
-    }
-}
-
-fn seat_refused(email: &str, doing: &str, refusal: &Refusal) -> ConnectorError {
-    ConnectorError::conflict(format!(
-        "Chorus has no free seat to {doing} {email}: {}. Invited and active users each hold a seat (3 in the base package plus those bought); deactivate a leaver or buy seats, then retry",
-        refusal.message
-    ))
-}
-
-fn non_empty(s: Option<String>) -> Option<String> {
-    s.filter(|s| !s.trim().is_empty())
-}
-
-/// The role and team to reach, resolved against Chorus.
-struct Plan {
-    role: Role,
-    /// The team's id; `None`: no team.
-    team: Option<String>,
-}
-
-/// The team list, read again after `ttl` or when a name is missing.
-struct TeamCache {
-    slot: Mutex<Option<(Instant, Arc<Vec<Team>>)>>,
 }
 
 /// One Chorus company, driven through its admin console's JSON surface.
@@ -175,145 +139,9 @@ impl Chorus {
         Ok(Chorus {
             config,
             console,
-            teams: TeamCache {
-                slot: Mutex::new(None),
-            },
+            teams: TeamCache::new(),
             capabilities: capabilities(),
         })
-    }
-
-    /// The team list; read again when older than the TTL or when `refresh`.
-    async fn teams(&self, refresh: bool) -> Result<Arc<Vec<Team>>, ConnectorError> {
-        let mut slot = self.teams.slot.lock().await;
-        if let Some((read, teams)) = slot.as_ref() {
-            if !refresh && read.elapsed() < self.config.teams_ttl() {
-                return Ok(teams.clone());
-            }
-        }
-        let teams = Arc::new(
-            self.console
-                .teams()
-                .await
-                .or_refused(|r| unexpected("GET /api/settings/teams", r))?,
-        );
-        *slot = Some((Instant::now(), teams.clone()));
-        Ok(teams)
-    }
-
-    /// The id of the team named `name`, read again once when missing.
-    async fn find_team(&self, name: &str) -> Result<Option<String>, ConnectorError> {
-        for refresh in [false, true] {
-            let teams = self.teams(refresh).await?;
-            if let Some(team) = teams.iter().find(|t| t.name.eq_ignore_ascii_case(name)) {
-                return Ok(Some(team.id.clone()));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The id of the team named `name`: found, or created with its configured parents
-    /// (top-most first) when the config allows.
-    async fn team(&self, name: &str) -> Result<String, ConnectorError> {
-        let name = name.trim();
-        if let Some(id) = self.find_team(name).await? {
-            return Ok(id);
-        }
-        if !self.config.create_missing_teams {
-            let teams = self.teams(false).await?;
-            return Err(invalid(format!(
-                "Chorus has no team named {name:?} (its teams: {}); create it in Chorus, map to one of these, or set \"create_missing_teams\" in the app's Chorus config",
-                teams
-                    .iter()
-                    .map(|t| format!("{:?}", t.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        // The chain of missing teams, from `name` up to the first parent Chorus has.
-        let mut missing = vec![name.to_owned()];
-        let mut seen = HashSet::from([name.to_ascii_lowercase()]);
-        let mut parent_id = None;
-        while let Some(parent) = self.config.parent_of(missing.last().expect("not empty")) {
-            if !seen.insert(parent.to_ascii_lowercase()) {
-                return Err(invalid(format!(
-                    "\"team_parents\" in the app's Chorus config loops through {parent:?}; fix it"
-                )));
-            }
-            match self.find_team(parent).await? {
-                Some(id) => {
-                    parent_id = Some(id);
-                    break;
-                }
-                None => missing.push(parent.to_owned()),
-            }
-        }
-        for team in missing.iter().rev() {
-            parent_id = Some(self.create_team(team, parent_id.as_deref()).await?);
-        }
-        Ok(parent_id.expect("at least `name` was created"))
-    }
-
-    async fn create_team(
-        &self,
-        name: &str,
-        parent: Option<&str>,
-    ) -> Result<String, ConnectorError> {
-        match self.console.create_team(name, parent).await {
-            Ok(team) => {
-                *self.teams.slot.lock().await = None;
-                Ok(team.id)
-            }
-            // Created meanwhile, by a concurrent call.
-            Err(Failure::Refused(r)) if r.is("team_name_taken") => self
-                .find_team(name)
-                .await?
-                .ok_or_else(|| refused(r, format!("Chorus refused to create team {name:?}"))),
-            Err(Failure::Refused(r)) => Err(refused(
-                r,
-                format!("Chorus refused to create team {name:?}"),
-            )),
-            Err(Failure::Connector(e)) => Err(e),
-        }
-    }
-
-    /// Resolves `access` against Chorus before anything changes, so that what Chorus
-    /// lacks refuses the whole call rather than leaving half an account.
-    async fn plan(&self, access: &Access) -> Result<Plan, ConnectorError> {
-        if access.credit_limit.is_some() {
-            return Err(invalid(
-                "Chorus has no credits; remove \"creditLimit\" from the app's Chorus mapping"
-                    .into(),
-            ));
-        }
-        if !access.features.is_empty() {
-            return Err(invalid(format!(
-                "Chorus has no per-user feature toggles scimbridge can set ({}); remove them from the app's Chorus mapping",
-                access
-                    .features
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        if let Some(seat) = access
-            .seat
-            .as_deref()
-            .filter(|s| !s.eq_ignore_ascii_case(SEAT))
-        {
-            return Err(invalid(format!(
-                "Chorus has one seat type, \"{SEAT}\", not {seat:?}; fix the app's Chorus mapping"
-            )));
-        }
-        let role = match &access.role {
-            Some(name) => Role::parse(name).ok_or_else(|| invalid(Role::unknown(name)))?,
-            None => self.config.default_role,
-        };
-        let team = match access.team.as_deref().filter(|t| !t.trim().is_empty()) {
-            Some(name) => Some(self.team(name).await?),
-            None => None,
-        };
-        Ok(Plan { role, team })
     }
 
     /// The user `id`, or what Chorus says about it.
@@ -362,86 +190,6 @@ impl Chorus {
             ))),
             Err(Failure::Connector(e)) => Err(e),
             Err(Failure::Refused(r)) => Err(unexpected("GET /api/settings/users/{id}", r)),
-        }
-    }
-
-    /// Brings `user`'s role, team and (when `manager` is `Some`) manager to the plan,
-    /// in one `PUT` of what differs.
-    async fn apply(
-        &self,
-        user: User,
-        plan: &Plan,
-        manager: Option<Option<&str>>,
-    ) -> Result<User, ConnectorError> {
-        if user.role == Role::Admin && plan.role != Role::Admin {
-            self.refuse_if_own(&user.id, &user.email, "demoting")
-                .await?;
-        }
-        let mut body = Map::new();
-        if user.role != plan.role {
-            body.insert("role".into(), json!(plan.role));
-        }
-        if user.team_id != plan.team {
-            body.insert("teamId".into(), json!(plan.team));
-        }
-        if let Some(manager) = manager.filter(|m| user.manager_id.as_deref() != *m) {
-            body.insert("managerId".into(), json!(manager));
-        }
-        if body.is_empty() {
-            return Ok(user);
-        }
-        let email = user.email.clone();
-        self.console
-            .update(&user.id, Value::Object(body))
-            .await
-            .or_refused(|r| self.update_refused(&email, r))
-    }
-
-    /// Refuses to demote or deactivate the account scimbridge signs in with: it would lock
-    /// the bridge out of Chorus.
-    async fn refuse_if_own(
-        &self,
-        id: &str,
-        email: &str,
-        doing: &str,
-    ) -> Result<(), ConnectorError> {
-        if self.console.own_id().await?.as_deref() == Some(id) {
-            return Err(ConnectorError::conflict(format!(
-                "{email} is the Chorus Admin scimbridge signs in with: {doing} it would lock scimbridge out of Chorus. Sign scimbridge in with another Admin first (admin_email and admin_password in the app's Chorus config)"
-            )));
-        }
-        Ok(())
-    }
-
-    fn update_refused(&self, email: &str, refusal: Refusal) -> ConnectorError {
-        if refusal.is("last_admin") {
-            return ConnectorError::conflict(format!(
-                "{email} is Chorus's last active Admin: demoting or deactivating them would lock everyone out of Chorus's settings. Make another user an Admin first ({})",
-                refusal.message
-            ));
-        }
-        refused(refusal, format!("Chorus refused to change {email}"))
-    }
-
-    fn account(user: User) -> Account {
-        let status = match user.status {
-            Status::Active => AccountStatus::Active,
-            Status::Invited => AccountStatus::Invited,
-            Status::Deactivated => AccountStatus::Inactive,
-        };
-        Account {
-            id: AccountId(user.id),
-            email: user.email,
-            first_name: non_empty(user.first_name),
-            last_name: non_empty(user.last_name),
-            status,
-            role: Some(user.role.as_str().to_owned()),
-            seat: (status != AccountStatus::Inactive).then(|| SEAT.to_owned()),
-            team: non_empty(user.team_name),
-            manager: user.manager_id.map(AccountId),
-            credit_limit: None,
-            features: BTreeSet::new(),
-            last_activity: user.last_activity_at,
         }
     }
 

@@ -20,35 +20,37 @@
 //!   Gong frees the seat on deactivation, so reactivation assigns that seat again.
 //! - Gong has no teams, credits, feature toggles, hard delete or content transfer.
 
+mod access;
+mod account;
 mod api;
 mod config;
 mod directory;
 mod kind;
+mod operations;
+mod refusal;
 mod seat;
 mod wire;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connector::http::{
-    BuildError, ClientConfig, Failure, OrRefused, Refusal, StatusCode, VendorClient,
-};
+use connector::http::{BuildError, ClientConfig, Failure, OrRefused, StatusCode, VendorClient};
 use connector::{
-    Access, Account, AccountId, AccountPage, AccountStatus, Capabilities, Connector,
-    ConnectorError, Profile, RoleInfo, SeatCount, SeatUsage,
+    Access, Account, AccountId, AccountPage, Capabilities, Connector, ConnectorError, Profile,
+    RoleInfo, SeatCount, SeatUsage,
 };
-use scim::ScimType;
-use serde_json::{Value, json};
 
 pub use config::{GongConfig, Workspaces};
 pub use connector::Secret;
 pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 pub use seat::Seat;
 
-use api::{Api, ENTERPRISE, unexpected};
-use directory::{Directory, DirectoryCache, ProfileRef, Workspace};
-use wire::{AdminUser, ScimUser};
+use api::{Api, unexpected};
+use directory::{Directory, DirectoryCache};
+use operations::{active_operation, manager_operation, profile_operations, scim_user};
+use refusal::{invalid, refused};
+use wire::AdminUser;
 
 /// The profile Gong's administrators hold; one must stay active.
 pub const TECHNICAL_ADMINISTRATOR: &str = "Technical Administrator";
@@ -113,91 +115,6 @@ fn not_a_user(id: &AccountId) -> ConnectorError {
     }
 }
 
-fn invalid(reason: String) -> ConnectorError {
-    ConnectorError::rejected(ScimType::InvalidValue, reason)
-}
-
-/// The access to reach, resolved against Gong: the seat and a profile per workspace.
-struct Plan {
-    seat: Option<Seat>,
-    profiles: Vec<(Workspace, ProfileRef)>,
-}
-
-fn non_empty(s: Option<String>) -> Option<String> {
-    s.filter(|s| !s.trim().is_empty())
-}
-
-/// SCIM PATCH operations that make the user's profile `profile`.
-fn profile_operations(profile: &Profile) -> Vec<Value> {
-    let email = profile.email.trim();
-    let mut name = serde_json::Map::new();
-    if let Some(given) = &profile.first_name {
-        name.insert("givenName".into(), json!(given));
-    }
-    if let Some(family) = &profile.last_name {
-        name.insert("familyName".into(), json!(family));
-    }
-    let mut operations = vec![
-        json!({"op": "replace", "path": "userName", "value": email}),
-        json!({"op": "replace", "path": "emails", "value": [{"value": email, "type": "work", "primary": true}]}),
-        json!({"op": "replace", "path": "name", "value": name}),
-    ];
-    operations.push(match &profile.title {
-        Some(title) => json!({"op": "replace", "path": "title", "value": title}),
-        None => json!({"op": "remove", "path": "title"}),
-    });
-    operations.push(match &profile.phone {
-        Some(phone) => json!({"op": "replace", "path": "phoneNumbers", "value": [{"value": phone, "type": "work", "primary": true}]}),
-        None => json!({"op": "remove", "path": "phoneNumbers"}),
-    });
-    if let Some(external_id) = &profile.external_id {
-        operations.push(json!({"op": "replace", "path": "externalId", "value": external_id}));
-    }
-    operations
-}
-
-fn manager_operation(manager: Option<&str>) -> Value {
-    let path = format!("{ENTERPRISE}:manager");
-    match manager {
-        Some(id) => json!({"op": "replace", "path": path, "value": {"value": id}}),
-        None => json!({"op": "remove", "path": path}),
-    }
-}
-
-fn active_operation(active: bool) -> Value {
-    json!({"op": "replace", "path": "active", "value": active})
-}
-
-/// The SCIM user a create sends.
-fn scim_user(profile: &Profile, manager: Option<&str>) -> Value {
-    let email = profile.email.trim();
-    let mut user = json!({
-        "userName": email,
-        "name": {},
-        "emails": [{"value": email, "type": "work", "primary": true}],
-        "active": true,
-    });
-    if let Some(given) = &profile.first_name {
-        user["name"]["givenName"] = json!(given);
-    }
-    if let Some(family) = &profile.last_name {
-        user["name"]["familyName"] = json!(family);
-    }
-    if let Some(title) = &profile.title {
-        user["title"] = json!(title);
-    }
-    if let Some(phone) = &profile.phone {
-        user["phoneNumbers"] = json!([{"value": phone, "type": "work", "primary": true}]);
-    }
-    if let Some(external_id) = &profile.external_id {
-        user["externalId"] = json!(external_id);
-    }
-    if let Some(manager) = manager {
-        user[ENTERPRISE] = json!({"manager": {"value": manager}});
-    }
-    user
-}
-
 impl Gong {
     pub fn new(config: GongConfig) -> Result<Gong, GongError> {
         let client = VendorClient::new(
@@ -239,250 +156,6 @@ impl Gong {
 
     async fn directory(&self) -> Result<Arc<Directory>, ConnectorError> {
         self.directory.get(&self.api, &self.config, None).await
-    }
-
-    /// Resolves `access` against Gong before anything changes, so a role Gong lacks
-    /// refuses the whole call rather than leaving half an account.
-    async fn plan(&self, access: &Access) -> Result<Plan, ConnectorError> {
-        if access.team.is_some() {
-            return Err(invalid(
-                "Gong has no teams scimbridge can set (its hierarchy follows managers); remove \"team\" from the app's Gong mapping".into(),
-            ));
-        }
-        if access.credit_limit.is_some() {
-            return Err(invalid(
-                "Gong has no credits; remove \"creditLimit\" from the app's Gong mapping".into(),
-            ));
-        }
-        if !access.features.is_empty() {
-            return Err(invalid(format!(
-                "Gong has no per-user feature toggles scimbridge can set ({}); remove them from the app's Gong mapping",
-                access
-                    .features
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        let explicit_seat = match &access.seat {
-            Some(name) => Some(Seat::parse(name).ok_or_else(|| {
-                invalid(format!(
-                    "Gong has no seat type {name:?}; use \"recording\" or \"non-recording\" in the app's Gong mapping"
-                ))
-            })?),
-            None => None,
-        };
-        let Some(role) = &access.role else {
-            return Ok(Plan {
-                seat: explicit_seat,
-                profiles: Vec::new(),
-            });
-        };
-        let seat = explicit_seat.or(Some(self.config.seat_for_role(role)));
-        let mut directory = self.directory().await?;
-        let mut refreshed = false;
-        loop {
-            if directory.workspaces.is_empty() {
-                return Err(invalid(
-                    "Gong lists no workspace for the app to set permission profiles in; check \"workspaces\" in the app's Gong config and the API key's access".into(),
-                ));
-            }
-            let missing = directory
-                .workspaces
-                .iter()
-                .find(|w| w.profile_named(role).is_none());
-            match missing {
-                None => {
-                    let profiles = directory
-                        .workspaces
-                        .iter()
-                        .filter_map(|w| Some((w.clone(), w.profile_named(role)?.clone())))
-                        .collect();
-                    return Ok(Plan { seat, profiles });
-                }
-                // Profiles may have been added in Gong since the directory was read.
-                Some(_) if !refreshed => {
-                    directory = self
-                        .directory
-                        .get(&self.api, &self.config, Some(&directory))
-                        .await?;
-                    refreshed = true;
-                }
-                Some(workspace) => {
-                    return Err(invalid(format!(
-                        "Gong has no permission profile named {role:?} in workspace {:?} (its profiles: {}); create it in Gong, or map the role to one of these in the app's Gong mapping",
-                        workspace.name,
-                        workspace
-                            .profiles
-                            .iter()
-                            .map(|p| format!("{:?}", p.name))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                }
-            }
-        }
-    }
-
-    /// Brings `user`'s seat and profiles to `plan`, changing only what differs; the
-    /// seat first, so a refused seat leaves the profiles as they were.
-    async fn apply(
-        &self,
-        email: &str,
-        mut user: AdminUser,
-        plan: &Plan,
-    ) -> Result<(AdminUser, bool), ConnectorError> {
-        let mut changed = false;
-        // Gong holds no seat for an inactive user; reactivation assigns it.
-        if let Some(seat) = plan.seat.filter(|s| user.active && user.seat != Some(*s)) {
-            user = self
-                .api
-                .set_seat(&user.id, Some(seat))
-                .await
-                .or_refused(|r| refused(r, format!("Gong refused a {seat} seat for {email}")))?;
-            changed = true;
-        }
-        for (workspace, profile) in &plan.profiles {
-            let current = user
-                .profile_in(&workspace.id)
-                .map(|p| p.profile_id.as_str());
-            if current != Some(profile.id.as_str()) {
-                user = self
-                    .api
-                    .set_profile(&user.id, &workspace.id, &profile.id)
-                    .await
-                    .or_refused(|r| {
-                        refused(
-                            r,
-                            format!(
-                                "Gong refused to give {email} the permission profile {:?} in workspace {:?}",
-                                profile.name, workspace.name
-                            ),
-                        )
-                    })?;
-                changed = true;
-            }
-        }
-        Ok((user, changed))
-    }
-
-    /// Explains a refused SCIM write that named `manager`: an unknown manager, or
-    /// something about the user (Gong imports only the company's e-mail domains).
-    async fn scim_refused(
-        &self,
-        email: &str,
-        manager: Option<&str>,
-        refusal: Refusal,
-    ) -> ConnectorError {
-        if refusal.status == StatusCode::BAD_REQUEST {
-            if let Some(manager) = manager {
-                match self.api.user_exists(manager).await {
-                    Ok(false) => {
-                        return invalid(format!(
-                            "{email}'s manager {manager} is not a Gong user; provision the manager first, or clear the manager in the IdP, then retry"
-                        ));
-                    }
-                    Ok(true) => {}
-                    Err(Failure::Connector(e)) => return e,
-                    Err(Failure::Refused(r)) => return unexpected("GET /v2/users/{id}", r),
-                }
-            }
-            // Gong says which rule; the domain rule gets the remedy spelled out.
-            let about_domain = refusal.message.to_ascii_lowercase().contains("domain");
-            return invalid(if about_domain {
-                format!(
-                    "Gong did not accept {email}: {}. Gong imports only users whose e-mail domain is one of the company's domains: use the company address in the IdP, or add the domain in Gong",
-                    refusal.message
-                )
-            } else {
-                format!("Gong did not accept {email}: {}", refusal.message)
-            });
-        }
-        refused(refusal, format!("Gong refused {email}"))
-    }
-
-    async fn find(&self, email: &str) -> Result<Option<ScimUser>, ConnectorError> {
-        self.api
-            .scim_find(email)
-            .await
-            .or_refused(|r| unexpected("GET /scim/v2/Users?filter=userName eq …", r))
-    }
-
-    async fn admin_user(&self, id: &str) -> Result<AdminUser, ConnectorError> {
-        self.api
-            .admin_user(id)
-            .await
-            .or_refused(|r| unexpected("GET /admin/users/{id}", r))
-    }
-
-    async fn patch(
-        &self,
-        id: &str,
-        email: &str,
-        manager: Option<&str>,
-        operations: Vec<Value>,
-    ) -> Result<ScimUser, ConnectorError> {
-        match self.api.scim_patch(id, operations).await {
-            Ok(user) => Ok(user),
-            Err(Failure::Connector(e)) => Err(e),
-            Err(Failure::Refused(r)) => Err(self.scim_refused(email, manager, r).await),
-        }
-    }
-
-    fn account(
-        &self,
-        directory: &Directory,
-        user: AdminUser,
-        first_name: Option<String>,
-        last_name: Option<String>,
-    ) -> Account {
-        let role = directory.workspaces.iter().find_map(|w| {
-            let assigned = user.profile_in(&w.id)?;
-            Some(
-                w.profile(&assigned.profile_id)
-                    .map(|p| p.name.clone())
-                    .or_else(|| assigned.profile_name.clone())
-                    .unwrap_or_else(|| assigned.profile_id.clone()),
-            )
-        });
-        Account {
-            id: AccountId(user.id),
-            email: user.email_address,
-            first_name: non_empty(first_name),
-            last_name: non_empty(last_name),
-            status: if user.active {
-                AccountStatus::Active
-            } else {
-                AccountStatus::Inactive
-            },
-            role,
-            seat: user.seat.map(|s| s.as_str().to_owned()),
-            team: None,
-            manager: user.manager_id.map(AccountId),
-            credit_limit: None,
-            features: BTreeSet::new(),
-            last_activity: user.last_activity,
-        }
-    }
-
-    /// The seat an inactive `user` gets back: the one Gong still shows, else their role's.
-    fn seat_to_restore(&self, directory: &Directory, user: &AdminUser) -> Seat {
-        user.seat.unwrap_or_else(|| {
-            let account = self.account(directory, user.clone(), None, None);
-            account
-                .role
-                .map_or(Seat::Recording, |role| self.config.seat_for_role(&role))
-        })
-    }
-}
-
-/// A refusal in the context `what`: 409 and 400 are definitive, anything else unexpected.
-fn refused(refusal: Refusal, what: String) -> ConnectorError {
-    match refusal.status.as_u16() {
-        409 => ConnectorError::conflict(format!("{what}: {}", refusal.message)),
-        400 => invalid(format!("{what}: {}", refusal.message)),
-        _ => unexpected(&what, refusal),
     }
 }
 
@@ -790,41 +463,5 @@ mod tests {
         assert_eq!(user_id(&AccountId::from("")), None);
         assert_eq!(user_id(&AccountId::from("12a")), None);
         assert_eq!(user_id(&AccountId::from("123456789012345678901")), None);
-    }
-
-    #[test]
-    fn a_create_body_carries_profile_and_manager() {
-        let profile = Profile {
-            user_name: "ann@example.com".into(),
-            email: " ann@example.com ".into(),
-            first_name: Some("Ann".into()),
-            last_name: Some("Lee".into()),
-            title: Some("AE".into()),
-            phone: None,
-            external_id: Some("okta-1".into()),
-        };
-        let body = scim_user(&profile, Some("42"));
-        assert_eq!(body["userName"], "ann@example.com");
-        assert_eq!(
-            body["name"],
-            json!({"givenName": "Ann", "familyName": "Lee"})
-        );
-        assert_eq!(body["externalId"], "okta-1");
-        assert_eq!(body[ENTERPRISE]["manager"]["value"], "42");
-        assert!(body.get("phoneNumbers").is_none());
-    }
-
-    #[test]
-    fn profile_patches_clear_what_the_profile_lacks() {
-        let ops = profile_operations(&Profile {
-            email: "ann@example.com".into(),
-            ..Profile::default()
-        });
-        assert!(ops.contains(&json!({"op": "remove", "path": "title"})));
-        assert!(ops.contains(&json!({"op": "remove", "path": "phoneNumbers"})));
-        assert_eq!(
-            manager_operation(None),
-            json!({"op": "remove", "path": format!("{ENTERPRISE}:manager")})
-        );
     }
 }

@@ -14,28 +14,30 @@
 //! - ZoomInfo has no manager hierarchy and no hard delete; lists and saved searches can be
 //!   transferred, integrations cannot.
 
+mod access;
+mod account;
 mod api;
 mod config;
 mod kind;
+mod refusal;
 mod wire;
 
-use std::collections::BTreeSet;
-
 use async_trait::async_trait;
-use connector::http::{BuildError, ClientConfig, Failure, Refusal, VendorClient};
+use connector::http::{BuildError, ClientConfig, Failure, VendorClient};
 use connector::{
-    Access, Account, AccountId, AccountPage, AccountStatus, Capabilities, Connector,
-    ConnectorError, Integration, Profile, RoleInfo, SeatCount, SeatUsage, Transferred,
+    Access, Account, AccountId, AccountPage, Capabilities, Connector, ConnectorError, Integration,
+    Profile, RoleInfo, SeatCount, SeatUsage, Transferred,
 };
-use scim::ScimType;
-use serde_json::{Value, json};
+use serde_json::json;
 
 pub use config::ZoomInfoConfig;
 pub use connector::Secret;
 pub use kind::{KIND, REQUIRED_USER_ATTRIBUTES};
 
+use account::{account, merge, profile_body};
 use api::Api;
-use wire::{Seats, User};
+use refusal::{OrRefused, invalid};
+use wire::User;
 
 /// ZoomInfo's roles; `Admin` administers the contract, and one must stay active.
 pub const ADMIN: &str = "Admin";
@@ -93,10 +95,6 @@ impl std::fmt::Debug for ZoomInfo {
     }
 }
 
-fn invalid(reason: String) -> ConnectorError {
-    ConnectorError::rejected(ScimType::InvalidValue, reason)
-}
-
 /// A ZoomInfo user id: a numeric string.
 fn user_id(id: &AccountId) -> Result<&str, ConnectorError> {
     let s = id.as_str();
@@ -106,86 +104,6 @@ fn user_id(id: &AccountId) -> Result<&str, ConnectorError> {
         Err(ConnectorError::NotFound {
             what: format!("ZoomInfo user {id:?} (ZoomInfo user ids are numeric strings)"),
         })
-    }
-}
-
-/// A refusal explained for `what` (such as "create ann@example.com"), by ZoomInfo's code.
-fn refused(refusal: Refusal, what: &str) -> ConnectorError {
-    let reason = format!("ZoomInfo refused to {what}: {}", refusal.message);
-    match refusal.code.as_str() {
-        "SEAT_LIMIT_REACHED"
-        | "CREDIT_POOL_EXCEEDED"
-        | "LAST_ADMIN"
-        | "TRANSFER_TARGET_INACTIVE" => ConnectorError::conflict(reason),
-        "EMAIL_ALREADY_EXISTS" => ConnectorError::rejected(ScimType::Uniqueness, reason),
-        "VALIDATION_ERROR" | "VIEWER_RESTRICTION" => invalid(reason),
-        _ => ConnectorError::Rejected {
-            status: 502,
-            scim_type: None,
-            reason: format!(
-                "ZoomInfo answered {} {} to {what}: {}; scimbridge does not expect this answer, report it with the app's logs",
-                refusal.status, refusal.code, refusal.message
-            ),
-        },
-    }
-}
-
-trait OrRefused<T> {
-    fn or_refused(self, what: &str) -> Result<T, ConnectorError>;
-}
-
-impl<T> OrRefused<T> for Result<T, Failure> {
-    fn or_refused(self, what: &str) -> Result<T, ConnectorError> {
-        self.map_err(|failure| match failure {
-            Failure::Connector(e) => e,
-            Failure::Refused(refusal) => refused(refusal, what),
-        })
-    }
-}
-
-/// An access resolved against ZoomInfo's vocabulary (the team still by name).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Desired {
-    role: &'static str,
-    team: Option<String>,
-    credit_limit: u64,
-    engage: bool,
-    bulk_export: bool,
-    crm_push: bool,
-}
-
-fn features(user: &User) -> BTreeSet<String> {
-    [
-        (ENGAGE, user.features.engage),
-        (BULK_EXPORT, user.features.bulk_export),
-        (CRM_PUSH, user.features.crm_push),
-    ]
-    .into_iter()
-    .filter(|(_, on)| *on)
-    .map(|(name, _)| name.to_owned())
-    .collect()
-}
-
-fn account(user: User, package: Option<&str>) -> Account {
-    let features = features(&user);
-    let active = user.active();
-    Account {
-        id: AccountId(user.id),
-        email: user.email,
-        first_name: Some(user.first_name),
-        last_name: Some(user.last_name),
-        status: if active {
-            AccountStatus::Active
-        } else {
-            AccountStatus::Inactive
-        },
-        role: Some(user.role),
-        seat: package.filter(|_| active).map(str::to_ascii_lowercase),
-        team: user.team_name,
-        manager: None,
-        credit_limit: i64::try_from(user.credit_limit).ok(),
-        features,
-        last_activity: user.last_activity,
     }
 }
 
@@ -212,129 +130,6 @@ impl ZoomInfo {
             api,
             capabilities: capabilities(),
         })
-    }
-
-    /// Reads `access` in ZoomInfo's terms, refusing what ZoomInfo cannot hold before
-    /// anything changes.
-    fn desired(&self, access: &Access, email: &str) -> Result<Desired, ConnectorError> {
-        let wanted = access.role.as_deref().unwrap_or(&self.config.default_role);
-        let role = ROLES
-            .into_iter()
-            .find(|r| r.eq_ignore_ascii_case(wanted.trim()))
-            .ok_or_else(|| {
-                invalid(format!(
-                    "ZoomInfo has no role {wanted:?}; map the role to Admin, User or Viewer in the app's ZoomInfo mapping"
-                ))
-            })?;
-        if let Some(seat) = &access.seat {
-            if !PACKAGES.iter().any(|p| p.eq_ignore_ascii_case(seat.trim())) {
-                return Err(invalid(format!(
-                    "ZoomInfo has no seat package {seat:?}; use professional, advanced or elite (the contract's package) or leave the seat out of the mapping"
-                )));
-            }
-        }
-        let credit_limit = match access.credit_limit {
-            None => 0,
-            Some(limit) => u64::try_from(limit).map_err(|_| {
-                invalid(format!(
-                    "a credit cap of {limit} for {email} is negative; use 0 or more"
-                ))
-            })?,
-        };
-        if let Some(unknown) = access
-            .features
-            .iter()
-            .find(|f| !FEATURES.contains(&f.as_str()))
-        {
-            return Err(invalid(format!(
-                "ZoomInfo has no feature toggle {unknown:?}; the toggles are engage, bulkExport and crmPush"
-            )));
-        }
-        let bulk_export = access.features.contains(BULK_EXPORT);
-        if role == VIEWER && (credit_limit > 0 || bulk_export) {
-            return Err(invalid(format!(
-                "{email} would be a ZoomInfo Viewer with {}: Viewers hold no credits and cannot bulk export; give the role User, or drop the credits and bulkExport from the mapping for Viewers",
-                if credit_limit > 0 {
-                    format!("a credit cap of {credit_limit}")
-                } else {
-                    "bulk export".to_owned()
-                }
-            )));
-        }
-        Ok(Desired {
-            role,
-            team: access
-                .team
-                .as_ref()
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty()),
-            credit_limit,
-            engage: access.features.contains(ENGAGE),
-            bulk_export,
-            crm_push: access.features.contains(CRM_PUSH),
-        })
-    }
-
-    /// The seats, refused when the access names a package other than the contract's.
-    async fn seats_for(&self, access: &Access) -> Result<Seats, ConnectorError> {
-        let seats = self.api.seats().await.or_refused("read the seats")?;
-        if let Some(seat) = &access.seat {
-            if !seat.trim().eq_ignore_ascii_case(&seats.package) {
-                return Err(invalid(format!(
-                    "the ZoomInfo contract's seats are all of the {} package, not {seat:?}; fix the seat in the app's ZoomInfo mapping",
-                    seats.package
-                )));
-            }
-        }
-        Ok(seats)
-    }
-
-    /// The id of the team named `name` (ignoring case), created when missing and allowed.
-    async fn team_id(&self, name: &str) -> Result<String, ConnectorError> {
-        let find = |teams: Vec<wire::Team>| {
-            teams
-                .into_iter()
-                .find(|t| t.name.eq_ignore_ascii_case(name))
-                .map(|t| t.id)
-        };
-        if let Some(id) = find(self.api.teams().await.or_refused("list the teams")?) {
-            return Ok(id);
-        }
-        if !self.config.create_teams {
-            return Err(invalid(format!(
-                "ZoomInfo has no team named {name:?}; create it in ZoomInfo, fix the team in the app's mapping, or set \"create_teams\": true"
-            )));
-        }
-        match self.api.create_team(name).await {
-            Ok(team) => Ok(team.id),
-            // Created meanwhile by a concurrent call.
-            Err(Failure::Refused(r)) if r.code == "TEAM_ALREADY_EXISTS" => {
-                find(self.api.teams().await.or_refused("list the teams")?).ok_or_else(|| {
-                    ConnectorError::transient(format!(
-                        "ZoomInfo reported team {name:?} taken, then did not list it; retry"
-                    ))
-                })
-            }
-            Err(e) => Err(e).or_refused(&format!("create team {name:?}")),
-        }
-    }
-
-    /// The fields of `desired`, as create and PATCH bodies take them.
-    async fn access_body(&self, desired: &Desired) -> Result<Value, ConnectorError> {
-        let team = match &desired.team {
-            Some(name) => Some(self.team_id(name).await?),
-            None => None,
-        };
-        Ok(json!({
-            "role": desired.role,
-            "teamId": team,
-            "creditLimit": desired.credit_limit,
-            "features": {
-                "engage": desired.engage,
-                "bulkExport": desired.bulk_export,
-                "crmPush": desired.crm_push,
-            },
-        }))
     }
 
     async fn find(&self, email: &str) -> Result<Option<User>, ConnectorError> {
@@ -369,24 +164,6 @@ impl ZoomInfo {
             .or_refused(&format!("reactivate {}", user.email))?;
         Ok(())
     }
-}
-
-fn profile_body(profile: &Profile) -> Value {
-    let mut body = json!({"email": profile.email.trim()});
-    if let Some(first) = &profile.first_name {
-        body["firstName"] = json!(first);
-    }
-    if let Some(last) = &profile.last_name {
-        body["lastName"] = json!(last);
-    }
-    body
-}
-
-fn merge(mut into: Value, from: Value) -> Value {
-    if let (Value::Object(into), Value::Object(from)) = (&mut into, from) {
-        into.extend(from);
-    }
-    into
 }
 
 #[async_trait]
@@ -604,81 +381,6 @@ impl Connector for ZoomInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connector::http::Url;
-
-    fn adapter() -> ZoomInfo {
-        ZoomInfo::new(ZoomInfoConfig::new(
-            Url::parse("http://127.0.0.1:9").unwrap(),
-            "api@example.com",
-            Secret::new("pw"),
-        ))
-        .unwrap()
-    }
-
-    fn access(role: &str, credits: Option<i64>, features: &[&str]) -> Access {
-        Access {
-            role: Some(role.into()),
-            credit_limit: credits,
-            features: features.iter().map(|f| (*f).to_owned()).collect(),
-            ..Access::default()
-        }
-    }
-
-    #[test]
-    fn an_access_is_read_absolutely_with_defaults() {
-        let zi = adapter();
-        let desired = zi.desired(&Access::default(), "a@example.com").unwrap();
-        assert_eq!(
-            desired,
-            Desired {
-                role: "User",
-                team: None,
-                credit_limit: 0,
-                engage: false,
-                bulk_export: false,
-                crm_push: false
-            }
-        );
-        let desired = zi
-            .desired(
-                &access("admin", Some(50), &[ENGAGE, CRM_PUSH]),
-                "a@example.com",
-            )
-            .unwrap();
-        assert_eq!((desired.role, desired.credit_limit), (ADMIN, 50));
-        assert!(desired.engage && desired.crm_push && !desired.bulk_export);
-    }
-
-    #[test]
-    fn what_zoominfo_cannot_hold_is_refused_up_front() {
-        let zi = adapter();
-        let reason = |a: Access| match zi.desired(&a, "v@example.com").unwrap_err() {
-            ConnectorError::Rejected { status, reason, .. } => (status, reason),
-            other => panic!("{other:?}"),
-        };
-        let (status, why) = reason(access("Viewer", Some(10), &[]));
-        assert_eq!(status, 400);
-        assert!(why.contains("Viewers hold no credits"), "{why}");
-        assert!(
-            reason(access("Viewer", None, &[BULK_EXPORT]))
-                .1
-                .contains("bulk export")
-        );
-        assert!(
-            reason(access("Owner", None, &[]))
-                .1
-                .contains("no role \"Owner\"")
-        );
-        assert!(
-            reason(access("User", None, &["teleport"]))
-                .1
-                .contains("teleport")
-        );
-        assert!(reason(access("User", Some(-1), &[])).1.contains("negative"));
-        let mut seat = access("User", None, &[]);
-        seat.seat = Some("platinum".into());
-        assert!(reason(seat).1.contains("platinum"));
-    }
 
     #[test]
     fn capabilities_name_the_admin_role_and_what_zoominfo_has() {
@@ -686,40 +388,6 @@ mod tests {
         assert!(c.is_admin_role("admin") && !c.is_admin_role("User"));
         assert!(c.teams && c.credits && c.transfers_content && !c.can_delete);
         assert_eq!(c.features, vec!["engage", "bulkExport", "crmPush"]);
-    }
-
-    #[test]
-    fn zoominfo_s_refusals_are_sorted_by_their_code() {
-        let refusal = |status: u16, code: &str| Refusal {
-            status: connector::http::StatusCode::from_u16(status).unwrap(),
-            code: code.to_owned(),
-            message: "all 10 seats of the Advanced package are in use".to_owned(),
-        };
-        let (status, reason) =
-            match refused(refusal(409, "SEAT_LIMIT_REACHED"), "create a@example.com") {
-                ConnectorError::Rejected { status, reason, .. } => (status, reason),
-                other => panic!("{other:?}"),
-            };
-        assert_eq!(status, 409);
-        assert!(
-            reason.contains("create a@example.com") && reason.contains("10 seats"),
-            "{reason}"
-        );
-        assert!(matches!(
-            refused(refusal(409, "EMAIL_ALREADY_EXISTS"), "x"),
-            ConnectorError::Rejected {
-                scim_type: Some(ScimType::Uniqueness),
-                ..
-            }
-        ));
-        assert!(matches!(
-            refused(refusal(400, "VIEWER_RESTRICTION"), "x"),
-            ConnectorError::Rejected { status: 400, .. }
-        ));
-        assert!(matches!(
-            refused(refusal(418, "TEAPOT"), "x"),
-            ConnectorError::Rejected { status: 502, .. }
-        ));
     }
 
     #[test]
