@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use scimbridge::config::Config;
 use scimbridge::connectors::Registry;
-use scimbridge::handlers::tasks::{NO_REASON, event_json, task_json};
+use scimbridge::handlers::tasks::{NO_REASON, detail_json, task_json};
 use serde_json::json;
 use store::{MAX_TASK_PAGE, Task, TaskFilter, TaskState, Verification};
 
@@ -63,9 +63,7 @@ pub async fn run(cmd: TaskCommand, config: &Config) -> Result<(), String> {
         TaskCommand::Show { id, json } => {
             let detail = engine.task(&id).await.map_err(|e| e.to_string())?;
             if json {
-                let mut body = task_json(&detail.task);
-                body["events"] = detail.events.iter().map(event_json).collect();
-                println!("{}", pretty(&body)?);
+                println!("{}", pretty(&detail_json(&detail))?);
             } else {
                 print!("{}", render_show(&detail));
             }
@@ -78,7 +76,7 @@ pub async fn run(cmd: TaskCommand, config: &Config) -> Result<(), String> {
             match task.verification {
                 Verification::Confirmation => println!("task {id} is {}", task.state),
                 Verification::Read => println!(
-                    "task {id} is {}; a read of the vendor will verify it",
+                    "task {id} is {}; it is verified when a read of the vendor confirms the change",
                     task.state
                 ),
             }

@@ -3,6 +3,7 @@
 //! in the task's audit trail.
 
 use actix_web::{HttpResponse, web};
+use engine::tasks::TaskDetail;
 use scim::ScimError;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -50,8 +51,15 @@ pub fn task_json(task: &Task) -> Value {
     })
 }
 
-/// One entry of a task's audit trail as the admin API shows it.
-pub fn event_json(event: &TaskEvent) -> Value {
+/// A task with its audit trail, as `GET /admin/tasks/{id}` and `scimbridge task show
+/// --json` show it.
+pub fn detail_json(detail: &TaskDetail) -> Value {
+    let mut body = task_json(&detail.task);
+    body["events"] = detail.events.iter().map(event_json).collect();
+    body
+}
+
+fn event_json(event: &TaskEvent) -> Value {
     json!({
         "seq": event.seq,
         "event": event.event,
@@ -132,9 +140,7 @@ pub async fn show(
     let detail = detached(async move { engine.task(&id).await })
         .await?
         .map_err(admin_error)?;
-    let mut body = task_json(&detail.task);
-    body["events"] = detail.events.iter().map(event_json).collect();
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(detail_json(&detail)))
 }
 
 /// `POST /admin/tasks/{id}/done`.
