@@ -33,6 +33,7 @@ mod record;
 pub mod reports;
 pub mod settings;
 mod settle;
+pub mod tasks;
 mod undo;
 mod worker;
 

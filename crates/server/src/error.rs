@@ -46,6 +46,12 @@ impl From<StoreError> for ApiError {
                     "the resource has changed (its version is now W/\"{current}\"); read it again and retry with the new ETag"
                 ),
             )),
+            missing @ StoreError::TaskNotFound(_) => {
+                ApiError(ScimError::not_found(missing.to_string()))
+            }
+            closed @ StoreError::TaskClosed { .. } => {
+                ApiError(ScimError::status(409, closed.to_string()))
+            }
             StoreError::InvalidFilter(detail) => ApiError(ScimError::invalid_filter(detail)),
             StoreError::Nul => ApiError(ScimError::invalid_value(StoreError::Nul.to_string())),
             StoreError::InvalidSort(detail) => ApiError(ScimError::invalid_value(format!(

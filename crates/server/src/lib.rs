@@ -24,7 +24,7 @@ use std::time::Duration;
 use crate::auth::{AuthCache, FailureLimiter};
 use crate::body::BodyLimit;
 use crate::config::{Config, LogFormat};
-use crate::handlers::{admin, bulk, discovery, ops, resources};
+use crate::handlers::{admin, bulk, discovery, ops, resources, tasks};
 use crate::metrics::Metrics;
 
 /// What every handler can reach.
@@ -134,6 +134,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     labelled("/admin", "/approvals/{id}/{verb}")
                         .route(web::post().to(admin::decide)),
+                )
+                .service(labelled("/admin", "/tasks").route(web::get().to(tasks::list)))
+                .service(labelled("/admin", "/tasks/{id}").route(web::get().to(tasks::show)))
+                .service(labelled("/admin", "/tasks/{id}/done").route(web::post().to(tasks::done)))
+                .service(
+                    labelled("/admin", "/tasks/{id}/cancel").route(web::post().to(tasks::cancel)),
                 )
                 .service(
                     labelled("/admin", "/apps/{app}/failed").route(web::get().to(admin::failed)),

@@ -7,6 +7,7 @@ mod demo;
 mod report;
 mod secrets;
 mod serve;
+mod task;
 mod token;
 
 use std::path::PathBuf;
@@ -51,6 +52,10 @@ pub enum Command {
     /// A vendor app's seats and their cost, unused seats, orphan accounts or drift, read
     /// live from the vendor; `drift --repair` queues the drifted users for reconcile.
     Report(report::ReportArgs),
+    /// Human tasks: changes no vendor API can make, done by a person (list, show, done,
+    /// cancel).
+    #[command(subcommand)]
+    Task(task::TaskCommand),
     /// The key that encrypts apps' vendor credentials in the database.
     #[command(subcommand)]
     Secrets(secrets::SecretsCommand),
@@ -75,6 +80,7 @@ pub async fn run(
         Command::Token(cmd) => token::run(cmd, &config).await,
         Command::Admin(cmd) => admin::run(cmd, &config).await,
         Command::Report(args) => report::run(args, &config).await,
+        Command::Task(cmd) => task::run(cmd, &config).await,
         Command::Secrets(cmd) => secrets::run(cmd, &config).await,
     }
 }

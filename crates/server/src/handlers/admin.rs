@@ -1,6 +1,6 @@
 //! The admin API under `/admin`, authenticated with an admin token (`scimbridge admin
 //! token-issue`), never with an app's token: approvals, failed work, a user's audit trail,
-//! and the seat, unused-seat, orphan and drift reports.
+//! and the seat, unused-seat, orphan and drift reports (human tasks: [`super::tasks`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -57,7 +57,7 @@ fn admin_unauthorized() -> ApiError {
     ))
 }
 
-fn admin_error(e: engine::AdminError) -> ApiError {
+pub(crate) fn admin_error(e: engine::AdminError) -> ApiError {
     match e {
         engine::AdminError::Store(e) => e.into(),
         not_found => ApiError(ScimError::not_found(not_found.to_string())),

@@ -3,3 +3,4 @@ pub mod bulk;
 pub mod discovery;
 pub mod ops;
 pub mod resources;
+pub mod tasks;
