@@ -71,6 +71,7 @@ async fn at_seat_capacity_the_idp_gets_an_error_naming_the_limit_and_nothing_rem
         .send()
         .await
         .expect_status(201);
+    let calls_before = sim.calls().len();
     let refused = server
         .post("/Users")
         .json(&okta_user("bob@example.com"))
@@ -80,6 +81,17 @@ async fn at_seat_capacity_the_idp_gets_an_error_naming_the_limit_and_nothing_rem
     let detail = refused.json["detail"].as_str().unwrap_or_default();
     assert!(detail.contains('2') && detail.contains("seat"), "{detail}");
     assert!(sim.user_by_email("bob@example.com").is_none());
+    // The engine's capacity check refuses before any write: no user, no team was posted
+    // (signing in is no write).
+    let calls = sim.calls();
+    let writes: Vec<_> = calls[calls_before..]
+        .iter()
+        .filter(|c| c.method != "GET" && c.route != "/authenticate")
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "the bridge sent ZoomInfo writes: {writes:?}"
+    );
     let listed = server
         .get("/Users?filter=userName%20eq%20%22bob@example.com%22")
         .send()
