@@ -28,7 +28,7 @@ pub enum ReportError {
     #[error("there is no app '{0}' (see: scimbridge app list)")]
     NoSuchApp(String),
     #[error(
-        "app '{0}' is a directory app: it has no vendor to report on; reports are for gong, zoominfo and chorus apps"
+        "app '{0}' is a directory app: it has no vendor to report on; reports are for apps with a vendor behind them"
     )]
     NoVendor(String),
     /// The app's config cannot make its connector or settings.
