@@ -3,10 +3,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use support::{Server, free_port, scimbridge, wait_ready};
+use support::{Server, free_port, listening, scimbridge, wait_ready};
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let out = scimbridge(dir)
@@ -24,15 +23,8 @@ fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
 async fn first_serve_creates_a_demo_app_whose_token_works() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = scimbridge(dir.path())
-        .arg("serve")
-        .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let (_server, lines) = listening(dir.path(), "serve", port);
+    let mut lines = lines.map_while(Result::ok);
     let token = lines
         .by_ref()
         .find_map(|line| {

@@ -3,24 +3,15 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Stdio;
 
-use support::{Server, free_port, scimbridge, wait_ready};
+use support::{Server, free_port, listening, scimbridge, wait_ready};
 
 /// Starts `scimbridge demo` in `dir`, listening on `port`: the server, once ready, and what
 /// it printed up to its last suggested command.
 async fn start_demo(dir: &Path, port: u16) -> (Server, Vec<String>) {
-    let mut child = scimbridge(dir)
-        .arg("demo")
-        .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+    let (server, lines) = listening(dir, "demo", port);
+    let mut lines = lines.map_while(Result::ok);
     let mut printed = Vec::new();
     for line in lines.by_ref() {
         let last = line.contains("/reports/orphans");

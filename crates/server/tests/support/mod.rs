@@ -1,6 +1,9 @@
 //! What the tests that run the `scimbridge` binary share.
 
-use std::process::{Child, Command};
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::io::{BufRead, BufReader, Lines};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 /// The binary under test, run in `dir`, with neither this machine's database nor chatty
 /// logs.
@@ -27,6 +30,23 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Runs `scimbridge <command>` in `dir`, listening on `port`: the server, and what it prints,
+/// line by line.
+pub fn listening(
+    dir: &std::path::Path,
+    command: &str,
+    port: u16,
+) -> (Server, Lines<BufReader<ChildStdout>>) {
+    let mut child = scimbridge(dir)
+        .arg(command)
+        .env("SCIMBRIDGE_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    (Server(child), BufReader::new(stdout).lines())
 }
 
 /// Waits until the server listening on `port` is ready to serve, for ten seconds at most.
